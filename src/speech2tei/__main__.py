@@ -1,0 +1,5 @@
+"""``python -m speech2tei`` runs the command line."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,266 @@
+"""Stage 4: lines → blocks (paragraphs), with source line spans.
+
+A block is a paragraph as the author meant it. Most inputs have one paragraph per line, but
+three kinds of damage break that, and each is repaired here:
+
+- hard wrapping (reprint databases wrap the body at a fixed width, a paragraph starts with an
+  indent): detected per document from the line widths, and only then are lines joined;
+- page breaks (a scraped page cuts a paragraph mid-sentence and continues it after a blank
+  line): a prose paragraph that ends without a sentence end is joined to a following line
+  that plausibly continues it — never to a heading, a title, a date or a numbered line;
+- whole documents on one physical line, paragraphs separated only by runs of spaces
+  (　　): split there.
+
+The text shape helpers at the top (marker at the start, sentence end, display width) are also
+used by split.py and frontmatter.py, which is why they live in the lowest of the three stages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .model import Block, Line
+
+# --- Shared text-shape helpers ----------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def page_rules() -> dict[str, Any]:
+    """The word lists and patterns of data/frontmatter.yaml (loaded once)."""
+    text = resources.files("speech2tei").joinpath("data/frontmatter.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+@lru_cache(maxsize=1)
+def _marker_start_re() -> re.Pattern[str]:
+    rules = page_rules()
+    md = rules["markdown_heading"]
+    alternatives = "|".join(f"(?:{p})" for p in rules["marker_start"])
+    return re.compile(f"(?:{md})?\\s*(?:{alternatives})")
+
+
+def starts_with_marker(text: str) -> bool:
+    """True when ``text`` opens with section numbering (一、 （一） 1. 第一， 一是 首先，…)."""
+    return _marker_start_re().match(text) is not None
+
+
+def ends_sentence(text: str) -> bool:
+    """True when ``text`` ends with punctuation that closes a sentence or a bracket."""
+    stripped = text.rstrip()
+    return bool(stripped) and stripped[-1] in page_rules()["sentence_end"]
+
+
+def has_inner_sentence_end(text: str) -> bool:
+    """True when a sentence ends somewhere before the last character: the text is prose."""
+    inner = page_rules()["inner_sentence_end"]
+    return any(ch in inner for ch in text.rstrip()[:-1])
+
+
+def is_prose(text: str) -> bool:
+    """A paragraph of running text rather than a title, heading, name or date line."""
+    text = text.strip()
+    return len(text) >= page_rules()["blocks"]["prose_min_chars"] or has_inner_sentence_end(text)
+
+
+def display_width(text: str) -> int:
+    """Width as the fixed-width wrapping counted it: 1 for ASCII, 2 for everything else."""
+    return sum(1 if ord(ch) < 128 else 2 for ch in text)
+
+
+def indent_width(text: str) -> int:
+    """Display width of the leading blank space of a line."""
+    return display_width(text[: len(text) - len(text.lstrip())])
+
+
+# --- Pieces: non-blank lines and inline segments ----------------------------------------
+
+
+@dataclass(slots=True)
+class _Piece:
+    """One candidate paragraph: a non-blank line, or a segment of a line split at 　　."""
+
+    text: str
+    no: int
+    hint: str | None
+    indent: int
+    width: int
+    blank_before: bool
+    inline_after: bool = False
+    """The next piece is a segment of the same physical line (a separator the author set)."""
+
+
+def _segments(text: str) -> list[str]:
+    """Split a long line at inline paragraph separators; letter-spaced runs stay together."""
+    rules = page_rules()["blocks"]
+    body = text.strip()
+    if len(body) < rules["inline_split_min_chars"]:
+        return [body]
+    parts = [p for p in re.split(rules["inline_separator"], body) if p]
+    return _rejoin_letter_spacing(body, parts)
+
+
+def _rejoin_letter_spacing(body: str, parts: list[str]) -> list[str]:
+    """Join runs of one-character segments back (国　务　院 is one line, not three)."""
+    merged: list[str] = []
+    run_start: int | None = None
+    pos = 0
+    spans: list[tuple[int, int]] = []
+    for part in parts:
+        start = body.index(part, pos)
+        spans.append((start, start + len(part)))
+        pos = start + len(part)
+    i = 0
+    while i < len(spans):
+        j = i
+        while j + 1 < len(spans) and spans[j][1] - spans[j][0] == 1 and spans[j + 1][1] - spans[j + 1][0] <= 1:
+            j += 1
+        if j > i:
+            run_start = spans[i][0]
+            merged.append(body[run_start : spans[j][1]])
+        else:
+            merged.append(body[spans[i][0] : spans[i][1]])
+        i = j + 1
+    return merged
+
+
+def _pieces(lines: list[Line]) -> list[_Piece]:
+    """The non-blank lines as pieces, long lines split at their inline separators."""
+    pieces: list[_Piece] = []
+    blank = False
+    for line in lines:
+        if not line.text.strip():
+            blank = True
+            continue
+        raw = line.text.rstrip()
+        segments = _segments(raw)
+        for k, seg in enumerate(segments):
+            pieces.append(_Piece(seg, line.no, line.hint, indent_width(raw) if k == 0 else 0,
+                                 display_width(raw), blank and k == 0,
+                                 inline_after=k + 1 < len(segments)))
+        blank = False
+    return pieces
+
+
+# --- Hard wrapping ----------------------------------------------------------------------
+
+
+def wrap_width(lines: list[Line]) -> int | None:
+    """The width a document was hard-wrapped at, or None when it was not wrapped.
+
+    Wrapped text has many lines filled to one width and no line much wider; text with one
+    paragraph per line has widths all over the place.
+    """
+    rules = page_rules()["blocks"]
+    widths = [display_width(ln.text.rstrip()) for ln in lines if ln.text.strip()]
+    wide = [w for w in widths if w >= rules["wrap_min_width"]]
+    if not wide:
+        return None
+    counts = Counter(wide)
+    top = max(counts.values())
+    width = max(w for w, c in counts.items() if c == top)
+    slack = rules["wrap_slack"]
+    band = sum(1 for w in widths if width - slack <= w <= width + 1)
+    over = sum(1 for w in widths if w > width + slack)
+    if band < rules["wrap_min_lines"] or band < rules["wrap_min_share"] * len(widths):
+        return None
+    if over > max(1, 0.02 * len(widths)):
+        return None
+    return width
+
+
+def _continues_wrapped(prev: _Piece, cur: _Piece, width: int) -> bool:
+    """In wrapped text: ``cur`` carries on ``prev`` (full line before, no indent now)."""
+    rules = page_rules()["blocks"]
+    if cur.blank_before or prev.inline_after or cur.hint or prev.hint:
+        return False
+    if prev.width >= width - rules["wrap_slack"] and cur.indent < rules["indent_width"]:
+        return True
+    return _continues_centred_heading(prev, cur)
+
+
+def _continues_centred_heading(prev: _Piece, cur: _Piece) -> bool:
+    """A centred heading wrapped onto a second, less indented centred line."""
+    deep = page_rules()["blocks"]["heading_indent"]
+    return (prev.indent >= deep and deep <= cur.indent < prev.indent
+            and not ends_sentence(prev.text) and not starts_with_marker(cur.text))
+
+
+# --- Page breaks ------------------------------------------------------------------------
+
+
+def _is_fragment(text: str) -> bool:
+    return re.match(page_rules()["blocks"]["fragment"], text.strip()) is not None
+
+
+def continues_sentence(prev_text: str, next_text: str) -> bool:
+    """True when ``next_text`` plausibly carries on a sentence ``prev_text`` left open."""
+    rules = page_rules()
+    prev_text, next_text = prev_text.strip(), next_text.strip()
+    if not prev_text or not next_text or ends_sentence(prev_text):
+        return False
+    if not (is_prose(prev_text) or _is_fragment(prev_text)):
+        return False
+    if starts_with_marker(next_text) or re.match(rules["markdown_heading"] + "\\S", next_text):
+        return False
+    if next_text[0] in rules["continuation_start"] or _is_fragment(next_text):
+        return True
+    return len(next_text) >= rules["blocks"]["continuation_min_chars"]
+
+
+def _joins_page_break(prev: _Piece | Block, cur: _Piece) -> bool:
+    if getattr(prev, "inline_after", False) or prev.hint or cur.hint:
+        return False
+    return continues_sentence(prev.text, cur.text)
+
+
+# --- Assembly ---------------------------------------------------------------------------
+
+
+def make_blocks(lines: list[Line], *, wrap: bool | None = None) -> list[Block]:
+    """Paragraphs of one document, each with the source lines it came from.
+
+    ``wrap`` forces hard-wrap joining on (True) or off (False); by default the document's
+    line widths decide.
+    """
+    pieces = _pieces(lines)
+    width = wrap_width(lines) if wrap is not False else None
+    if wrap and width is None:
+        width = max((p.width for p in pieces), default=0)
+    blocks: list[Block] = []
+    last: _Piece | None = None
+    for piece in pieces:
+        if blocks and last is not None and _should_join(last, piece, width):
+            prev = blocks[-1]
+            blocks[-1] = Block(prev.text + piece.text.strip(), prev.start, piece.no, prev.hint)
+        else:
+            blocks.append(Block(piece.text.strip(), piece.no, piece.no, piece.hint))  # type: ignore[arg-type]
+        last = _Piece(blocks[-1].text, piece.no, blocks[-1].hint, piece.indent, piece.width,
+                      piece.blank_before, piece.inline_after)
+        if width is not None:
+            last.text = piece.text  # wrapped joining looks at the physical line only
+    return _join_page_breaks(blocks) if width is not None else blocks
+
+
+def _should_join(last: _Piece, piece: _Piece, width: int | None) -> bool:
+    if width is not None:
+        return _continues_wrapped(last, piece, width)
+    return _joins_page_break(last, piece)
+
+
+def _join_page_breaks(blocks: list[Block]) -> list[Block]:
+    """In wrapped text, paragraphs can still be cut by page breaks: join those too."""
+    out: list[Block] = []
+    for block in blocks:
+        if out and not out[-1].hint and not block.hint and continues_sentence(out[-1].text, block.text):
+            prev = out[-1]
+            out[-1] = Block(prev.text + block.text, prev.start, block.end, prev.hint)
+        else:
+            out.append(block)
+    return out

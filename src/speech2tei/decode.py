@@ -1,0 +1,259 @@
+"""Stage 1: bytes → text. Detect the encoding, refuse binary input, split into lines.
+
+The cascade is strict on purpose: a byte-order mark decides; otherwise the text must be valid
+UTF-8, or else valid GB18030 (a superset of GBK and GB2312, the encodings Chinese government
+sites and Windows editors produce). GB18030 accepts almost any byte string, so a decode that
+succeeds but looks implausible (few common hanzi) is checked against charset-normalizer, whose
+answer is used only when it decodes the bytes strictly too. Nothing is ever guessed silently:
+``Decoded.method`` says how the encoding was found.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+
+from .errors import InputError
+
+MAGIC_NUMBERS: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF87a", "GIF image"),
+    (b"GIF89a", "GIF image"),
+    (b"%PDF-", "PDF document"),
+    (b"PK\x03\x04", "zip archive"),
+    (b"PK\x05\x06", "zip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "legacy Office document (.doc/.xls)"),
+    (b"\x1f\x8b", "gzip archive"),
+    (b"BZh", "bzip2 archive"),
+    (b"7z\xbc\xaf\x27\x1c", "7z archive"),
+    (b"Rar!\x1a\x07", "RAR archive"),
+    (b"\x7fELF", "ELF executable"),
+    (b"MZ\x90\x00", "Windows executable"),
+    (b"{\\rtf", "RTF document"),
+)
+"""Leading bytes of formats that are not text (the reader, not the decoder, opens .docx zips)."""
+
+BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+"""Byte-order marks, longest first (the UTF-32 LE mark begins with the UTF-16 LE one)."""
+
+INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+"""Characters that make a file look non-empty without holding any text."""
+
+CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+"""C0 controls other than tab, line ends and form feed: rare in text, common in binary data."""
+
+
+@dataclass(slots=True)
+class Decoded:
+    text: str
+    encoding: str
+    replaced: list[int] = field(default_factory=list)
+    """Byte offsets replaced by U+FFFD under ``errors="replace"``."""
+    method: str = "strict"
+    """How the encoding was chosen: ``bom``, ``strict``, ``detected`` or ``forced``."""
+
+
+def decode_bytes(data: bytes, *, name: str = "<input>", encoding: str | None = None,
+                 errors: str = "strict") -> Decoded:
+    """Decode ``data``: forced encoding, else BOM, else strict UTF-8, else strict GB18030."""
+    if errors not in ("strict", "replace"):
+        raise InputError(f"unknown --errors value {errors!r} (use strict or replace)", path=name)
+    if not data.strip():
+        raise InputError("empty input", path=name)
+    kind = binary_kind(data)
+    if kind:
+        raise InputError(f"binary file ({kind})", path=name)
+    if encoding:
+        decoded = decode_forced(data, encoding, name, errors)
+    else:
+        decoded = decode_detected(data, name, errors)
+    check_text(decoded.text, name)
+    return decoded
+
+
+def binary_kind(data: bytes) -> str | None:
+    """Name the binary format ``data`` starts with, or say it has NUL bytes; None for text."""
+    for magic, kind in MAGIC_NUMBERS:
+        if data.startswith(magic):
+            return kind
+    if b"\x00" in data and not data.startswith(tuple(bom for bom, _ in BOMS)):
+        if bomless_utf16(data) is None:
+            return "contains NUL bytes"
+    return None
+
+
+def bomless_utf16(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when NULs sit on one parity only and the bytes decode as text."""
+    if len(data) % 2:
+        return None
+    even = data[0::2].count(0)
+    odd = data[1::2].count(0)
+    if odd > 4 * even and odd:
+        candidate = "utf-16-le"
+    elif even > 4 * odd and even:
+        candidate = "utf-16-be"
+    else:
+        return None
+    try:
+        text = data.decode(candidate)
+    except UnicodeDecodeError:
+        return None
+    return None if CONTROL.search(text) else candidate
+
+
+def decode_forced(data: bytes, encoding: str, name: str, errors: str) -> Decoded:
+    """Decode with the user's encoding; a UTF-8 BOM is dropped when the user said UTF-8."""
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise InputError(f"unknown encoding {encoding!r}", path=name) from exc
+    if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
+        codec = "utf-8-sig"
+    return decode_with(data, codec, name, errors, method="forced")
+
+
+def decode_detected(data: bytes, name: str, errors: str) -> Decoded:
+    """The cascade: BOM → UTF-8 → GB18030 (→ charset-normalizer when it finds a better fit)."""
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            if codec == "utf-8-sig":
+                return decode_with(data, codec, name, errors, method="bom")
+            return decode_with(data[len(bom):], codec, name, errors, method="bom", base=len(bom))
+    bomless = bomless_utf16(data) if b"\x00" in data else None
+    if bomless:
+        return decode_with(data, bomless, name, errors, method="detected")
+    utf8_error = first_error(data, "utf-8")
+    if utf8_error is None:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    gb_error = first_error(data, "gb18030")
+    if gb_error is None and looks_like_chinese_gb(data):
+        return Decoded(data.decode("gb18030"), "gb18030")
+    damaged_utf8 = mostly_utf8(data)
+    better = None if damaged_utf8 else detector_guess(data)
+    if better:
+        return Decoded(data.decode(better), better, method="detected")
+    if gb_error is None:
+        return Decoded(data.decode("gb18030"), "gb18030")
+    if errors == "replace":
+        codec = "utf-8" if damaged_utf8 else "gb18030"
+        return decode_with(data, codec, name, errors, method="strict")
+    raise InputError(
+        f"cannot decode: not UTF-8 (bad byte 0x{data[utf8_error]:02X} at offset {utf8_error}) "
+        f"nor GB18030 (bad byte 0x{data[gb_error]:02X} at offset {gb_error}); "
+        "name the encoding with --encoding or use --errors replace", path=name)
+
+
+def decode_with(data: bytes, codec: str, name: str, errors: str, *, method: str,
+                base: int = 0) -> Decoded:
+    """Decode with one codec; strict errors name the offset, ``replace`` lists the offsets.
+
+    ``base`` is where ``data`` starts in the file (after a BOM), so offsets are file offsets.
+    """
+    if errors == "replace":
+        text, replaced = decode_replacing(data, codec)
+        return Decoded(text, codec, [base + at for at in replaced], method)
+    try:
+        return Decoded(data.decode(codec), codec, [], method)
+    except UnicodeDecodeError as exc:
+        at = base + exc.start
+        raise InputError(
+            f"cannot decode as {codec}: bad byte 0x{data[exc.start]:02X} at offset {at}; "
+            "name another encoding with --encoding or use --errors replace", path=name) from exc
+
+
+def decode_replacing(data: bytes, codec: str) -> tuple[str, list[int]]:
+    """Decode, putting U+FFFD for each bad byte sequence and noting where each one started."""
+    decode = codecs.lookup(codec).decode
+    view = memoryview(data)
+    parts: list[str] = []
+    replaced: list[int] = []
+    pos = 0
+    while pos < len(data):
+        try:
+            parts.append(decode(view[pos:], "strict")[0])
+            break
+        except UnicodeDecodeError as exc:
+            parts.append(decode(view[pos:pos + exc.start], "strict")[0])
+            parts.append("\ufffd")
+            replaced.append(pos + exc.start)
+            pos += max(exc.end, exc.start + 1)
+    return "".join(parts), replaced
+
+
+def first_error(data: bytes, codec: str) -> int | None:
+    """Offset of the first byte ``codec`` cannot decode, or None when all of it decodes."""
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError as exc:
+        return exc.start
+    return None
+
+
+def looks_like_chinese_gb(data: bytes) -> bool:
+    """True when most two-byte characters are GB2312 hanzi (what real GBK Chinese text holds).
+
+    Big5 or Shift-JIS bytes usually decode as GB18030 too, but land all over the code space.
+    """
+    pairs = common = 0
+    i, n = 0, len(data)
+    while i < n:
+        byte = data[i]
+        if byte < 0x80:
+            i += 1
+            continue
+        if i + 1 < n and 0x30 <= data[i + 1] <= 0x39:  # four-byte GB18030 sequence
+            i += 4
+            pairs += 1
+            continue
+        pairs += 1
+        if 0xA1 <= byte <= 0xF7 and i + 1 < n and data[i + 1] >= 0xA1:
+            common += 1
+        i += 2
+    return pairs == 0 or common >= 0.6 * pairs
+
+
+def detector_guess(data: bytes) -> str | None:
+    """charset-normalizer's best encoding, if it decodes ``data`` strictly; else None."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - it is a declared dependency
+        return None
+    best = from_bytes(data).best()
+    if best is None or not best.encoding:
+        return None
+    codec = codecs.lookup(best.encoding).name
+    if codec in ("utf-8", "gb18030") or first_error(data, codec) is not None:
+        return None
+    return codec
+
+
+def mostly_utf8(data: bytes) -> bool:
+    """True when bad UTF-8 sequences are rare: a damaged UTF-8 file rather than a GBK one."""
+    _, replaced = decode_replacing(data, "utf-8")
+    non_ascii = sum(1 for byte in data if byte >= 0x80)
+    return len(replaced) <= max(1, non_ascii // 100)
+
+
+def check_text(text: str, name: str) -> None:
+    """Refuse decoded text that holds nothing, or that is mostly control characters."""
+    if not text.strip().strip(INVISIBLE).strip():
+        raise InputError("empty input", path=name)
+    controls = len(CONTROL.findall(text))
+    if controls > 8 and controls * 20 > len(text):
+        raise InputError("binary file (control characters)", path=name)
+
+
+LINE_END = re.compile(r"\r\r\n|\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Split on CR CR LF, CR LF, LF and CR alike (each counts as one line end)."""
+    return LINE_END.split(text)

@@ -1,0 +1,227 @@
+"""The numbering grammar: the YAML table of marker styles, compiled once.
+
+The grammar is data (``data/grammar.yaml``): one row per style. This module reads the table,
+checks it, turns numerals into values and compiles every pattern into one alternation of named
+groups, so the marker stage makes one regex pass per paragraph (the mistune layout).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import GrammarError
+
+CJK_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+TIANGAN = "甲乙丙丁戊己庚辛壬癸"
+NUMERAL_KINDS = ("cjk", "arabic", "circled", "paren_circled", "tiangan", "word")
+FAMILIES = ("heading", "enumeration")
+WHERE = ("line", "any")
+STYLE_KEYS = {
+    "name", "pattern", "numeral", "words", "family", "sequence", "where", "alone", "lone_ok",
+    "needs_run", "optional", "level", "rank", "description",
+}
+
+
+def cjk_value(text: str) -> int | None:
+    """Read 一 … 九十九 (十一, 二十, 二十一); None for anything else (十十, 一二)."""
+    if not text or any(ch not in CJK_DIGITS and ch != "十" for ch in text):
+        return None
+    if "十" not in text:
+        return CJK_DIGITS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    if len(tens) > 1 or len(ones) > 1 or "十" in ones:
+        return None
+    value = (CJK_DIGITS[tens] if tens else 1) * 10
+    return value + (CJK_DIGITS[ones] if ones else 0)
+
+
+def arabic_value(text: str) -> int | None:
+    """Read 1…999 in half- or full-width digits; a leading zero is not a list number."""
+    digits = unicodedata.normalize("NFKC", text)
+    if not digits.isdigit() or digits.startswith("0"):
+        return None
+    return int(digits)
+
+
+def numeral_value(kind: str, text: str, words: dict[str, int | None] | None = None) -> int | None:
+    """The value of a numeral of the given kind, or None when it is not one."""
+    if kind == "cjk":
+        return cjk_value(text)
+    if kind == "arabic":
+        return arabic_value(text)
+    if kind == "circled":
+        return ord(text) - ord("①") + 1
+    if kind == "paren_circled":
+        return ord(text) - ord("⑴") + 1
+    if kind == "tiangan":
+        return TIANGAN.index(text) + 1 if text in TIANGAN else None
+    if kind == "word":
+        return (words or {}).get(text)
+    raise GrammarError(f"unknown numeral kind {kind!r}")
+
+
+@dataclass(slots=True)
+class Style:
+    """One row of the grammar table."""
+
+    name: str
+    pattern: str
+    numeral: str
+    family: str
+    sequence: str
+    where: str = "any"
+    alone: bool = False
+    lone_ok: bool = False
+    needs_run: bool = False
+    optional: bool = False
+    level: int | None = None
+    rank: int | None = None
+    """Customary order of heading styles; the document's own nesting overrides it."""
+    words: dict[str, int | None] = field(default_factory=dict)
+    group: str = ""
+    """Name of this style's group in the combined regex."""
+
+    def value_of(self, numeral: str) -> int | None:
+        return numeral_value(self.numeral, numeral, self.words)
+
+
+@dataclass(slots=True)
+class Grammar:
+    """The compiled table: styles in priority order and one combined pattern."""
+
+    styles: list[Style]
+    regex: re.Pattern[str]
+    by_group: dict[str, Style]
+    follows: dict[str, re.Pattern[str]]
+    """Per numeral kind: what, right after a marker, shows it is a number inside text."""
+    false_after: tuple[str, ...]
+
+    def style(self, name: str) -> Style:
+        for style in self.styles:
+            if style.name == name:
+                return style
+        raise KeyError(name)
+
+
+def _check_row(row: Any, where: str) -> None:
+    """Refuse a malformed row with a message that names the row and the field."""
+    if not isinstance(row, dict):
+        raise GrammarError(f"{where}: a style must be a mapping, got {type(row).__name__}")
+    unknown = set(row) - STYLE_KEYS
+    if unknown:
+        raise GrammarError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    if "name" not in row:
+        raise GrammarError(f"{where}: a style needs a name")
+    for key, allowed in (("numeral", NUMERAL_KINDS), ("family", FAMILIES), ("where", WHERE)):
+        if key in row and row[key] not in allowed:
+            raise GrammarError(f"{where} ({row['name']}): {key} must be one of {', '.join(allowed)}")
+    if "level" in row and row["level"] is not None and (not isinstance(row["level"], int) or row["level"] < 1):
+        raise GrammarError(f"{where} ({row['name']}): level must be a whole number >= 1")
+
+
+def _expand(pattern: str, numerals: dict[str, str], group: str) -> str:
+    """Fill in numeral classes and give the named groups this style's prefix."""
+    for kind, cls in numerals.items():
+        pattern = pattern.replace("{" + kind + "}", cls)
+    return re.sub(r"\(\?P<(\w+)>", lambda m: f"(?P<{group}_{m.group(1)}>", pattern)
+
+
+def _make_style(row: dict[str, Any], index: int, numerals: dict[str, str], where: str) -> Style:
+    name = row["name"]
+    for key in ("pattern", "numeral", "family"):
+        if key not in row:
+            raise GrammarError(f"{where} ({name}): missing field {key!r}")
+    group = f"s{index}"
+    pattern = _expand(row["pattern"], numerals, group)
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise GrammarError(f"{where} ({name}): bad pattern: {exc}") from exc
+    if f"{group}_num" not in compiled.groupindex:
+        raise GrammarError(f"{where} ({name}): the pattern needs a (?P<num>…) group")
+    return Style(
+        name=name, pattern=pattern, numeral=row["numeral"], family=row["family"],
+        sequence=row.get("sequence") or name, where=row.get("where", "any"),
+        alone=bool(row.get("alone", False)), lone_ok=bool(row.get("lone_ok", False)),
+        needs_run=bool(row.get("needs_run", False)), optional=bool(row.get("optional", False)),
+        level=row.get("level"), rank=row.get("rank"), words=dict(row.get("words") or {}), group=group,
+    )
+
+
+def merge_rules(base: dict[str, Any], extra: dict[str, Any], where: str) -> dict[str, Any]:
+    """Add or replace styles by name and extend the false-hit lists: a user's --rules file."""
+    if not isinstance(extra, dict):
+        raise GrammarError(f"{where}: the rules file must be a mapping with 'styles' and/or 'false_hits'")
+    unknown = set(extra) - {"styles", "false_hits", "numerals"}
+    if unknown:
+        raise GrammarError(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown))}")
+    merged = {"numerals": {**base["numerals"], **(extra.get("numerals") or {})},
+              "styles": [dict(row) for row in base["styles"]],
+              "false_hits": dict(base.get("false_hits") or {})}
+    names = [row["name"] for row in merged["styles"]]
+    for n, row in enumerate(extra.get("styles") or [], 1):
+        _check_row(row, f"{where}: styles[{n}]")
+        if row["name"] in names:
+            i = names.index(row["name"])
+            merged["styles"][i] = {**merged["styles"][i], **row}
+        else:
+            merged["styles"].insert(0, row)
+            names.insert(0, row["name"])
+    hits = extra.get("false_hits") or {}
+    if not isinstance(hits, dict):
+        raise GrammarError(f"{where}: false_hits must be a mapping")
+    after = list(merged["false_hits"].get("after_marker") or []) + list(hits.get("after_marker") or [])
+    merged["false_hits"]["after_marker"] = after
+    return merged
+
+
+def compile_grammar(table: dict[str, Any], where: str = "grammar") -> Grammar:
+    """Check every row and build the combined alternation (rows tried in table order)."""
+    numerals = table.get("numerals") or {}
+    styles = []
+    for index, row in enumerate(table.get("styles") or []):
+        _check_row(row, f"{where}: styles[{index + 1}]")
+        styles.append(_make_style(row, index, numerals, where))
+    if not styles:
+        raise GrammarError(f"{where}: no styles")
+    combined = re.compile("|".join(f"(?P<{s.group}>{s.pattern})" for s in styles))
+    hits = table.get("false_hits") or {}
+    return Grammar(
+        styles=styles, regex=combined, by_group={s.group: s for s in styles},
+        follows={kind: re.compile(pat) for kind, pat in (hits.get("follows") or {}).items()},
+        false_after=tuple(hits.get("after_marker") or ()),
+    )
+
+
+def builtin_table() -> dict[str, Any]:
+    text = resources.files("speech2tei").joinpath("data/grammar.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@lru_cache(maxsize=1)
+def default_grammar() -> Grammar:
+    """The built-in grammar, compiled once per process."""
+    return compile_grammar(builtin_table(), "built-in grammar")
+
+
+def load_grammar(rules: Path | None = None) -> Grammar:
+    """The built-in grammar, extended by a user's rules file when one is given."""
+    if rules is None:
+        return default_grammar()
+    try:
+        extra = yaml.safe_load(rules.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise GrammarError(f"cannot read rules file: {exc.strerror}", path=str(rules)) from exc
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise GrammarError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=str(rules),
+                           line=None if line is None else line + 1) from exc
+    return compile_grammar(merge_rules(builtin_table(), extra, str(rules)), str(rules))

@@ -1,0 +1,191 @@
+"""JSON writer and reader: a direct mapping of the model, checked against our JSON Schema.
+
+The design is parse → validate → serialize: ``to_json_bytes`` validates the tree against
+``schemas/speech2tei.schema.json`` before it returns a byte, so an invalid tree never reaches
+a user's archive.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from .errors import InputError, ValidationError
+from .model import (
+    Conversion,
+    Diagnostic,
+    Document,
+    FrontItem,
+    Metadata,
+    Node,
+    Paragraph,
+    Removal,
+    Section,
+    SourceInfo,
+)
+
+FORMAT_VERSION = "1.0"
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, Any]:
+    """The JSON Schema shipped with the package (schemas/ links to the same file)."""
+    text = resources.files("speech2tei").joinpath("data/speech2tei.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema())
+
+
+def schema_errors(data: dict[str, Any]) -> list[str]:
+    """Every place where ``data`` breaks the schema, as ``path: message``, sorted by path."""
+    problems = []
+    for err in _validator().iter_errors(data):
+        path = "/".join(str(p) for p in err.absolute_path) or "(root)"
+        problems.append(f"{path}: {err.message}")
+    return sorted(problems)
+
+
+def validate_json_dict(data: dict[str, Any]) -> list[str]:
+    """Alias used by ``speech2tei validate``: the schema problems of a JSON document."""
+    return schema_errors(data)
+
+
+# --- model → dict -------------------------------------------------------------------------
+
+
+def _front_item(item: FrontItem) -> dict[str, Any]:
+    return {"kind": item.kind, "text": item.text, "lines": list(item.lines)}
+
+
+def _diagnostic(d: Diagnostic) -> dict[str, Any]:
+    return {"code": d.code, "message": d.message, "line": d.line, "severity": d.severity}
+
+
+def node_to_dict(node: Node) -> dict[str, Any]:
+    if isinstance(node, Paragraph):
+        return {"type": "p", "kind": node.kind, "text": node.text, "lines": list(node.lines)}
+    return {
+        "type": "section", "id": node.id, "marker": node.marker, "label": node.marker_label,
+        "style": node.style, "family": node.family, "value": node.value, "level": node.level,
+        "head": node.head, "head_end": node.head_end, "inline": node.inline, "cert": node.cert,
+        "delimiter": node.delimiter, "lines": list(node.lines),
+        "children": [node_to_dict(child) for child in node.children],
+    }
+
+
+def document_to_dict(doc: Document, index: int) -> dict[str, Any]:
+    m = doc.meta
+    return {
+        "id": f"d{index}", "title": m.title,
+        "meta": {"title": m.title, "subtitle": m.subtitle, "occasion": m.occasion, "date": m.date,
+                 "date_iso": m.date_iso, "speaker": m.speaker, "speaker_role": m.speaker_role,
+                 "salutation": m.salutation},
+        "lines": list(doc.lines),
+        "front": [_front_item(i) for i in doc.front],
+        "body": [node_to_dict(n) for n in doc.body],
+        "back": [_front_item(i) for i in doc.back],
+        "styles": dict(doc.styles),
+        "warnings": [_diagnostic(d) for d in doc.warnings],
+    }
+
+
+def conversion_to_dict(conv: Conversion) -> dict[str, Any]:
+    s = conv.source
+    return {
+        "format": "speech2tei", "version": FORMAT_VERSION,
+        "generator": {"name": "speech2tei", "version": _version()},
+        "source": {"name": s.name, "sha256": s.sha256, "encoding": s.encoding, "format": s.format,
+                   "size": s.size},
+        "page": {"title": conv.page_title, "uploader": conv.uploader,
+                 "front": [_front_item(i) for i in conv.page_front]},
+        "documents": [document_to_dict(d, i) for i, d in enumerate(conv.documents, 1)],
+        "removed": [{"text": r.text, "reason": r.reason, "line": r.line} for r in conv.removed],
+        "warnings": [_diagnostic(d) for d in conv.warnings],
+    }
+
+
+def to_json_bytes(conv: Conversion, *, validate: bool = True) -> bytes:
+    """Serialize, refusing a tree that does not validate against the schema."""
+    data = conversion_to_dict(conv)
+    if validate:
+        problems = schema_errors(data)
+        if problems:
+            raise ValidationError(f"the parse does not validate ({len(problems)} problems): {problems[0]}",
+                                  path=conv.source.name)
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# --- dict → model -------------------------------------------------------------------------
+
+
+def _span(value: list[int]) -> tuple[int, int]:
+    return (int(value[0]), int(value[1]))
+
+
+def _front_from(d: dict[str, Any]) -> FrontItem:
+    return FrontItem(d["kind"], d["text"], _span(d["lines"]))
+
+
+def _diag_from(d: dict[str, Any]) -> Diagnostic:
+    return Diagnostic(d["code"], d["message"], d["line"], d["severity"])
+
+
+def node_from_dict(d: dict[str, Any]) -> Node:
+    if d["type"] == "p":
+        return Paragraph(d["text"], _span(d["lines"]), d["kind"])
+    return Section(
+        marker=d["marker"], style=d["style"], family=d["family"], value=d["value"], level=d["level"],
+        head=d["head"], head_end=d["head_end"], inline=d["inline"], cert=d["cert"],
+        lines=_span(d["lines"]), children=[node_from_dict(c) for c in d["children"]], id=d["id"],
+        delimiter=d["delimiter"],
+    )
+
+
+def document_from_dict(d: dict[str, Any]) -> Document:
+    return Document(
+        meta=Metadata(**d["meta"]), front=[_front_from(i) for i in d["front"]],
+        body=[node_from_dict(n) for n in d["body"]], back=[_front_from(i) for i in d["back"]],
+        lines=_span(d["lines"]), styles=dict(d["styles"]),
+        warnings=[_diag_from(w) for w in d["warnings"]],
+    )
+
+
+def conversion_from_dict(data: dict[str, Any]) -> Conversion:
+    s = data["source"]
+    page = data.get("page") or {}
+    return Conversion(
+        source=SourceInfo(s["name"], s["sha256"], s["encoding"], s["format"], s["size"]),
+        documents=[document_from_dict(d) for d in data["documents"]],
+        page_title=page.get("title"), uploader=page.get("uploader"),
+        removed=[Removal(r["text"], r["reason"], r["line"]) for r in data["removed"]],
+        warnings=[_diag_from(w) for w in data["warnings"]],
+        page_front=[_front_from(i) for i in page.get("front") or []],
+    )
+
+
+def read_json(data: bytes, name: str) -> Conversion:
+    """Read one of our JSON outputs back into the model, checking it first."""
+    try:
+        parsed = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise InputError(f"not valid JSON: {exc}", path=name, line=line) from exc
+    if not isinstance(parsed, dict) or parsed.get("format") != "speech2tei":
+        raise InputError("not a speech2tei JSON file (no \"format\": \"speech2tei\")", path=name)
+    problems = schema_errors(parsed)
+    if problems:
+        raise InputError(f"does not fit the speech2tei JSON schema: {problems[0]}", path=name)
+    return conversion_from_dict(parsed)

@@ -1,0 +1,207 @@
+"""Stage 6: find numbering markers in the blocks of one document, and keep the real ones.
+
+Two passes. ``find_candidates`` makes one regex pass per block and keeps every match that
+stands where a marker can stand: at the start of the paragraph, or inline after a sentence end
+or a colon (。；：！？), or after a closing bracket. ``select_markers`` then keeps the
+candidates that the numbering itself supports: a paragraph-initial heading (一、) may stand
+alone, but an enumeration (一是, 第一，, 首先) counts only as a member of a run (a 二是 follows,
+or a 一是 went before). Every decision is recorded in ``Candidate.reason`` for
+``outline --explain``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .grammar import Grammar, Style
+from .model import Block
+
+SENTENCE_END = "。；;！!？?"
+COLON = "：:"
+CLOSERS = "”’」』\"'"
+BRACKET_CLOSE = "）)】〕"
+SKIPPABLE = " \t\u3000\u00a0" + CLOSERS
+
+WEAK = ("bracket", "runon")
+"""Positions where only the numbering run, not the punctuation, says a marker stands."""
+
+RUN_WINDOW = 6000
+"""How far (in characters) the next member of an inline enumeration run may stand."""
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A possible marker: where it stands, what it says and what was decided about it."""
+
+    block: int
+    """Index of the block in the document."""
+    start: int
+    end: int
+    style: Style
+    value: int | None
+    text: str
+    delim: str
+    position: str
+    """``start`` (paragraph-initial), ``alone`` (the whole block), ``sentence`` (after a
+    sentence end or colon), ``bracket`` (after a closing bracket: weak) or ``runon`` (inside
+    the head of a heading that runs on with no punctuation: weak)."""
+    offset: int = 0
+    """Character offset in the document (for distances between run members)."""
+    accepted: bool = False
+    reason: str = ""
+
+    @property
+    def sequence(self) -> str:
+        return self.style.sequence
+
+    @property
+    def family(self) -> str:
+        return self.style.family
+
+    @property
+    def inline(self) -> bool:
+        return self.position in ("sentence", "bracket", "runon")
+
+
+def _position(text: str, start: int) -> str | None:
+    """Where a match at ``start`` stands, or None when no marker can stand there."""
+    i = start - 1
+    while i >= 0 and text[i] in SKIPPABLE:
+        i -= 1
+    if i < 0:
+        return "start"
+    before = text[i]
+    if before in SENTENCE_END or before in COLON:
+        return "sentence"
+    if text[i] in "…" or (before == "." and i > 0 and text[i - 1] == "."):
+        return "sentence"
+    if before in BRACKET_CLOSE:
+        return "bracket"
+    if start > 0 and text[start - 1] in CLOSERS and i >= 0 and text[i] in SENTENCE_END:
+        return "sentence"
+    return None
+
+
+def _runs_on_from_heading(text: str, heading_end: int, start: int) -> bool:
+    """A heading can run straight into the next marker (一、深化改革（一）…, ……水平首先,):
+    a marker with no punctuation before it counts when it still lies in such a head."""
+    if heading_end < 0 or start - heading_end > 80:
+        return False
+    return not any(ch in SENTENCE_END for ch in text[heading_end:start])
+
+
+def _is_false_hit(text: str, end: int, style: Style, grammar: Grammar) -> bool:
+    """Numbers inside text (一、二季度, 1、2、3) and listed set phrases are no markers."""
+    follows = grammar.follows.get(style.numeral)
+    if follows is not None and follows.match(text, end):
+        return True
+    tail = text[end - 2:end + 6]
+    return any(phrase in tail for phrase in grammar.false_after)
+
+
+def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
+    """Every match of the grammar that stands where a marker can stand, in document order."""
+    found: list[Candidate] = []
+    offset = 0
+    for b, block in enumerate(blocks):
+        text = block.text
+        heading_end = -1  # end of the last heading marker whose head has not ended yet
+        for match in grammar.regex.finditer(text):
+            style = grammar.by_group[match.lastgroup or ""]
+            start, end = match.span()
+            position = _position(text, start)
+            if position is None and _runs_on_from_heading(text, heading_end, start):
+                position = "runon"
+            if position is None:
+                continue
+            if style.family == "heading" and position in ("start", "sentence"):
+                heading_end = end
+            if style.alone and text[end:].strip():
+                continue
+            if style.where == "line" and position != "start":
+                continue
+            value = style.value_of(match.group(f"{style.group}_num"))
+            if value is None and style.numeral != "word":
+                continue
+            if _is_false_hit(text, end, style, grammar):
+                continue
+            if position == "start" and not text[end:].strip():
+                position = "alone"
+            delim = match.group(f"{style.group}_delim") or ""
+            found.append(Candidate(b, start, end, style, value, match.group(), delim, position,
+                                   offset + start))
+        offset += len(text) + 1
+    return found
+
+
+def _strong(c: Candidate) -> bool:
+    """A paragraph-initial heading marker needs no sibling to count."""
+    return c.position in ("start", "alone") and c.style.lone_ok
+
+
+def select_markers(cands: list[Candidate]) -> list[Candidate]:
+    """Keep the candidates that form numbering runs; say why for each one."""
+    by_seq: dict[str, list[int]] = defaultdict(list)
+    for i, c in enumerate(cands):
+        by_seq[c.sequence].append(i)
+    for seq_idx in by_seq.values():
+        _select_in_sequence([cands[i] for i in seq_idx])
+    return [c for c in cands if c.accepted]
+
+
+def _window(c: Candidate) -> int:
+    """Paragraph-initial headings may be far apart; inline enumerations stay close."""
+    return 10**9 if c.position in ("start", "alone") and c.family == "heading" else RUN_WINDOW
+
+
+def _select_in_sequence(seq: list[Candidate]) -> None:
+    """Accept members of runs: v follows v-1, or v-1 is followed by v, within a window."""
+    n = len(seq)
+    for i, c in enumerate(seq):
+        if c.value is None:  # 最后: closes a run that is still recent
+            prev = _previous_accepted(seq, i)
+            if prev is not None and c.offset - prev.offset <= RUN_WINDOW and c.position != "bracket":
+                c.accepted, c.reason = True, f"closes the run after {prev.text}"
+            else:
+                c.reason = "no run before it"
+            continue
+        prev = _previous_accepted(seq, i)
+        if prev is not None and prev.value is not None and prev.value == c.value - 1 \
+                and c.offset - prev.offset <= max(_window(prev), _window(c)):
+            c.accepted, c.reason = True, f"continues {prev.text}"
+            continue
+        nxt = _next_member(seq, i, n)
+        if nxt is not None and (c.position not in WEAK or nxt.position not in WEAK):
+            c.accepted, c.reason = True, f"opens a run continued by {nxt.text}"
+            continue
+        if _strong(c):
+            c.accepted, c.reason = True, "paragraph-initial heading"
+            continue
+        if c.family == "heading" and c.position in ("start", "alone") and prev is not None \
+                and prev.value is not None and prev.value < c.value <= prev.value + 3:
+            c.accepted, c.reason = True, f"paragraph-initial, after {prev.text} (gap)"
+            continue
+        c.reason = "no run: no neighbouring number of the same style"
+
+
+def _previous_accepted(seq: list[Candidate], i: int) -> Candidate | None:
+    for j in range(i - 1, -1, -1):
+        if seq[j].accepted:
+            return seq[j]
+    return None
+
+
+def _next_member(seq: list[Candidate], i: int, n: int) -> Candidate | None:
+    """The candidate that continues seq[i] (value + 1) before the run restarts."""
+    c = seq[i]
+    assert c.value is not None
+    for j in range(i + 1, n):
+        other = seq[j]
+        if other.offset - c.offset > max(_window(c), _window(other)):
+            return None
+        if other.value == c.value + 1:
+            return other
+        if other.value is not None and other.value == c.value and other.style is c.style:
+            return None
+    return None

@@ -1,0 +1,89 @@
+"""The pipeline, top to bottom: decode → clean → split → blocks → front → markers → tree.
+
+Each stage is one module and one call here; this file only wires them and collects what they
+report. Writers (JSON, TEI, outline) take the ``Conversion`` this returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .blocks import make_blocks
+from .clean import clean_lines
+from .errors import InputError
+from .frontmatter import extract_front
+from .grammar import Grammar, default_grammar
+from .markers import Candidate, find_candidates, select_markers
+from .model import Block, Conversion, Document, Line
+from .readers import read_input
+from .split import split_documents
+from .tree import build_tree
+
+
+@dataclass(slots=True)
+class Options:
+    """What a user can choose about reading an input."""
+
+    encoding: str | None = None
+    errors: str = "strict"
+    fmt: str | None = None
+    grammar: Grammar | None = None
+
+
+@dataclass(slots=True)
+class Explained:
+    """A document's blocks and every marker candidate with its decision (for --explain)."""
+
+    blocks: list[Block]
+    candidates: list[Candidate]
+
+
+def parse_document(lines: list[Line], index: int, grammar: Grammar,
+                   explain: list[Explained] | None = None) -> Document:
+    """Blocks, front matter, markers and tree of one document."""
+    blocks = make_blocks(lines)
+    front = extract_front(blocks)
+    candidates = find_candidates(front.body, grammar)
+    tree = build_tree(front.body, select_markers(candidates), index)
+    if explain is not None:
+        explain.append(Explained(front.body, candidates))
+    span = (lines[0].no, lines[-1].no) if lines else (0, 0)
+    return Document(meta=front.meta, front=front.front, body=tree.body, back=front.back,
+                    lines=span, styles=tree.styles, warnings=tree.warnings)
+
+
+def convert_bytes(data: bytes, name: str = "<input>", options: Options | None = None,
+                  explain: list[Explained] | None = None) -> Conversion:
+    """Read one input and return its documents, what was removed and what was noticed."""
+    opts = options or Options()
+    grammar = opts.grammar or default_grammar()
+    raw = read_input(data, name, fmt=opts.fmt, encoding=opts.encoding, errors=opts.errors)
+    cleaned = clean_lines(raw.lines)
+    for line in cleaned.lines:
+        hint = raw.hints.get(line.no - 1)
+        if hint and line.hint is None:
+            line.hint = hint  # type: ignore[assignment]
+    split = split_documents(cleaned.lines)
+    conv = Conversion(source=raw.source, page_title=split.page_title, uploader=split.uploader,
+                      removed=[*raw.removed, *cleaned.removed, *split.removed],
+                      page_front=split.page_front)
+    for index, lines in enumerate(split.documents, 1):
+        conv.documents.append(parse_document(lines, index, grammar, explain))
+    if not conv.documents:
+        raise InputError("no text found", path=name)
+    return conv
+
+
+def convert_path(path: Path, options: Options | None = None,
+                 explain: list[Explained] | None = None) -> Conversion:
+    """Read a file and convert it; errors name the file."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise InputError("is a directory, not a file", path=str(path)) from exc
+    except FileNotFoundError as exc:
+        raise InputError("no such file", path=str(path)) from exc
+    except PermissionError as exc:
+        raise InputError("permission denied", path=str(path)) from exc
+    return convert_bytes(data, str(path), options, explain)

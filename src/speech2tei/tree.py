@@ -1,0 +1,266 @@
+"""Stage 7: build the section tree from the accepted markers.
+
+Levels come from the document, not from a table (docutils' rule for title styles): a style
+gets its level where it first appears inside its parent. The tree is built with a stack of
+open sections, one decision per marker:
+
+1. continuation — an open section of the same sequence holds the previous value (二是 after
+   一是, 第二 after 首先): the marker becomes its next sibling, closing everything deeper;
+2. family — a heading marker (一、 （一） 1.) closes open enumerations (一是 第一 首先): heading
+   styles contain enumerations, never the reverse;
+3. restart — the sequence is open higher up but the value does not continue it (一、 again, a
+   gap 四、 after 二、): a sibling of that section, with a warning for gaps and duplicates;
+4. otherwise — a new sequence: a child of the innermost open section.
+
+Text between markers goes to the innermost section that is still open for text. An
+enumeration that was opened inside a paragraph (……：一是……；二是……。) ends with that paragraph:
+the prose after it belongs to the parent again, where a reader would put it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .markers import Candidate
+from .model import Block, Diagnostic, Node, Paragraph, Section
+
+HEAD_END = "。；;！!？?"
+HEAD_TRAIL = "，,：:、 \t\u3000"
+QUOTES = {"“": "”", "「": "」", "『": "』"}
+LONG_HEAD = 60
+"""An inline heading whose first sentence runs longer than this has a guessed boundary."""
+CLOSING_WORDS = ("总之", "总而言之", "综上所述", "综上", "同志们", "各位代表")
+
+
+@dataclass(slots=True)
+class _Open:
+    section: Section
+    cand: Candidate
+    text_open: bool = True
+
+
+@dataclass(slots=True)
+class TreeResult:
+    body: list[Node]
+    styles: dict[str, int] = field(default_factory=dict)
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+def find_head(text: str, start: int, limit: int) -> tuple[str, str, int]:
+    """Split ``text[start:limit]`` into the head, the mark that ends it and where prose resumes.
+
+    The head runs to the first sentence end outside quotation marks, or to ``limit`` (the
+    next marker or the end of the paragraph). Trailing commas and colons before the next
+    marker belong to the punctuation, not to the head.
+    """
+    closing: list[str] = []
+    k = start
+    while k < limit:
+        ch = text[k]
+        if ch in QUOTES:
+            closing.append(QUOTES[ch])
+        elif closing and ch == closing[-1]:
+            closing.pop()
+        elif ch in HEAD_END and not closing:
+            break
+        k += 1
+    if k < limit:
+        head, end, resume = text[start:k], text[k], k + 1
+    else:
+        head, end, resume = text[start:limit], "", limit
+    stripped = head.rstrip(HEAD_TRAIL)
+    end = head[len(stripped):] + end
+    lead = len(stripped) - len(stripped.lstrip())
+    return stripped[lead:], end, resume
+
+
+class TreeBuilder:
+    """Places markers one at a time; holds the stack of open sections."""
+
+    def __init__(self, doc_index: int = 1) -> None:
+        self.body: list[Node] = []
+        self.stack: list[_Open] = []
+        self.styles: dict[str, int] = {}
+        self.warnings: list[Diagnostic] = []
+        self.last_value: dict[str, int] = {}
+        self.nesting: set[tuple[str, str]] = set()
+        """(outer style, inner style) pairs the document has shown."""
+        self.doc_index = doc_index
+
+    # -- containers -------------------------------------------------------------------
+    def _container_for_text(self) -> list[Node]:
+        for entry in reversed(self.stack):
+            if entry.text_open:
+                return entry.section.children
+        return self.body
+
+    def _add_text(self, text: str, block: Block, container: list[Node] | None = None) -> None:
+        if not text.strip():
+            return
+        target = self._container_for_text() if container is None else container
+        target.append(Paragraph(text.strip(), (block.start, block.end)))
+
+    # -- placing one marker -----------------------------------------------------------
+    def _continuation_index(self, c: Candidate) -> int | None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            open_c = self.stack[i].cand
+            if open_c.sequence != c.sequence:
+                continue
+            if c.value is None or (open_c.value is not None and open_c.value == c.value - 1):
+                return i
+            return None
+        return None
+
+    def _same_sequence_index(self, c: Candidate) -> int | None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i].cand.sequence == c.sequence:
+                return i
+        return None
+
+    def _place(self, c: Candidate, line: int) -> str:
+        """Pop the stack to where ``c`` belongs; return the rule that decided it."""
+        i = self._continuation_index(c)
+        if i is not None:
+            del self.stack[i:]
+            return "continuation"
+        if c.family == "heading":
+            while self.stack and (self.stack[-1].cand.family == "enumeration"
+                                  or self._cannot_contain(self.stack[-1].cand, c)):
+                self.stack.pop()
+        i = self._same_sequence_index(c)
+        if i is not None:
+            prev = self.stack[i].cand
+            del self.stack[i:]
+            self._report_restart(prev, c, line)
+            return "restart"
+        while self.stack and not self.stack[-1].text_open and self.stack[-1].cand.family == "enumeration":
+            self.stack.pop()
+        if c.style.level is not None:
+            del self.stack[max(c.style.level - 1, 0):]
+            return "forced level"
+        last = self.last_value.get(c.sequence)
+        if c.value not in (None, 1) and last != c.value - 1:
+            self.warnings.append(Diagnostic(
+                "numbering-start", f"{c.text.strip()} opens a run that does not start at 1", line))
+        return "new run" if c.value in (None, 1) or last != c.value - 1 else "runs on across parents"
+
+    def _cannot_contain(self, outer: Candidate, inner: Candidate) -> bool:
+        """Whether heading ``outer`` cannot hold heading ``inner``: the document has shown the
+        opposite nesting, or, where it has shown neither, the customary rank says so."""
+        a, b = outer.style.name, inner.style.name
+        if a == b or (a, b) in self.nesting:
+            return False
+        if (b, a) in self.nesting:
+            return True
+        ra, rb = outer.style.rank, inner.style.rank
+        return ra is not None and rb is not None and rb < ra
+
+    def _report_restart(self, prev: Candidate, c: Candidate, line: int) -> None:
+        if c.value is None or prev.value is None:
+            return
+        if c.value == 1:
+            self.warnings.append(Diagnostic(
+                "numbering-restart", f"{c.text.strip()} restarts the numbering after {prev.text.strip()}",
+                line, "info"))
+        elif c.value == prev.value:
+            self.warnings.append(Diagnostic(
+                "numbering-duplicate", f"{c.text.strip()} repeats the number of {prev.text.strip()}", line))
+        elif c.value > prev.value:
+            self.warnings.append(Diagnostic(
+                "numbering-gap", f"{c.text.strip()} follows {prev.text.strip()}: numbers skipped", line))
+        else:
+            self.warnings.append(Diagnostic(
+                "numbering-order", f"{c.text.strip()} follows {prev.text.strip()}: numbers go back", line))
+
+    def _open_section(self, c: Candidate, block: Block, head: str, head_end: str, cert: str) -> Section:
+        parent = self.stack[-1].section.children if self.stack else self.body
+        level = len(self.stack) + 1
+        marker = block.text[c.start:c.end]
+        section = Section(
+            marker=marker, style=c.style.name, family=c.family,  # type: ignore[arg-type]
+            value=c.value, level=level, head=head, head_end=head_end, inline=c.inline,
+            cert=cert, lines=(block.start, block.end), delimiter=c.delim,  # type: ignore[arg-type]
+        )
+        parent.append(section)
+        if self.stack:
+            self.nesting.add((self.stack[-1].cand.style.name, c.style.name))
+        self.stack.append(_Open(section, c))
+        self.styles.setdefault(c.style.name, level)
+        if c.value is not None:
+            self.last_value[c.sequence] = c.value
+        return section
+
+    # -- one block ----------------------------------------------------------------------
+    def add_block(self, block: Block, markers: list[Candidate]) -> None:
+        """Split the block at its markers and place each piece."""
+        text = block.text
+        if not markers:
+            self._add_closing_aware(text, block)
+            return
+        self._add_text(text[: markers[0].start], block)
+        opened_here: list[_Open] = []
+        for n, c in enumerate(markers):
+            limit = markers[n + 1].start if n + 1 < len(markers) else len(text)
+            head, head_end, resume = find_head(text, c.end, limit)
+            rule = self._place(c, block.start)
+            cert = self._head_cert(c, head, head_end, limit, len(text))
+            if cert != "high":
+                self.warnings.append(Diagnostic(
+                    "low-cert-head", f"head of {c.text.strip()} runs on with no sentence end; "
+                    "its end is a guess", block.start))
+            section = self._open_section(c, block, head, head_end, cert)
+            c.reason = f"{c.reason}; placed by {rule} at level {section.level}"
+            opened_here.append(self.stack[-1])
+            self._add_text(text[resume:limit], block, section.children)
+        for entry in opened_here:
+            if entry.cand.family == "enumeration" and entry.cand.inline:
+                entry.text_open = False
+
+    def _head_cert(self, c: Candidate, head: str, head_end: str, limit: int, length: int) -> str:
+        """Low where an inline heading runs on with no sentence end: the boundary is a guess."""
+        if c.family == "heading" and c.position == "sentence" and len(head) > LONG_HEAD:
+            return "low"
+        if c.position == "bracket":
+            return "medium"
+        return "high"
+
+    def _add_closing_aware(self, text: str, block: Block) -> None:
+        """A paragraph that opens with 总之/同志们 closes the enumerations above it."""
+        if text.lstrip().startswith(CLOSING_WORDS) and any(
+                e.cand.family == "enumeration" for e in self.stack):
+            while self.stack and self.stack[-1].cand.family == "enumeration":
+                self.stack.pop()
+            self.warnings.append(Diagnostic(
+                "closing-paragraph", "a closing paragraph is attached to the enclosing section",
+                block.start, "info"))
+        self._add_text(text, block)
+
+
+def number_sections(body: list[Node], doc_index: int) -> None:
+    """Give every section a stable id (``d1-s2.3``) and a line span covering its content."""
+
+    def walk(nodes: list[Node], prefix: str) -> None:
+        n = 0
+        for node in nodes:
+            if isinstance(node, Section):
+                n += 1
+                node.id = f"{prefix}{n}"
+                walk(node.children, f"{node.id}.")
+                last = node.lines[1]
+                for child in node.children:
+                    last = max(last, child.lines[1])
+                node.lines = (node.lines[0], last)
+
+    walk(body, f"d{doc_index}-s")
+
+
+def build_tree(blocks: list[Block], markers: list[Candidate], doc_index: int = 1) -> TreeResult:
+    """The body of one document: sections and paragraphs, with styles and warnings."""
+    by_block: dict[int, list[Candidate]] = {}
+    for c in markers:
+        by_block.setdefault(c.block, []).append(c)
+    builder = TreeBuilder(doc_index)
+    for b, block in enumerate(blocks):
+        builder.add_block(block, sorted(by_block.get(b, []), key=lambda c: c.start))
+    number_sections(builder.body, doc_index)
+    return TreeResult(builder.body, builder.styles, builder.warnings)

@@ -1,0 +1,111 @@
+"""The command line, as a user runs it: outputs, errors, exit codes, no half-written files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from speech2tei.cli import app
+from speech2tei.jsonio import schema_errors
+
+SPEECH = "加强作风建设\n同志们：\n一、提高认识\n主要有三点：一是看清形势；二是找准差距；三是明确方向。\n二、狠抓落实\n"
+
+runner = CliRunner()
+
+
+@pytest.fixture()
+def speech(tmp_path: Path) -> Path:
+    path = tmp_path / "speech.txt"
+    path.write_text(SPEECH, encoding="utf-8")
+    return path
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("speech2tei ")
+
+
+@pytest.mark.parametrize("command", ["convert", "outline", "validate"])
+def test_every_command_has_help(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
+
+
+def test_convert_to_json_on_stdout_validates(speech: Path) -> None:
+    result = runner.invoke(app, ["convert", str(speech), "--to", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert schema_errors(data) == []
+    heads = [n["head"] for n in data["documents"][0]["body"] if n["type"] == "section"]
+    assert heads == ["提高认识", "狠抓落实"]
+
+
+def test_convert_to_a_file_and_refuse_to_overwrite(speech: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    assert runner.invoke(app, ["convert", str(speech), "-o", str(out)]).exit_code == 0
+    before = out.read_bytes()
+    again = runner.invoke(app, ["convert", str(speech), "-o", str(out)])
+    assert again.exit_code == 1
+    assert "output exists" in again.stderr
+    assert out.read_bytes() == before
+    assert runner.invoke(app, ["convert", str(speech), "-o", str(out), "--force"]).exit_code == 0
+
+
+def test_outline_json_contract(speech: Path) -> None:
+    result = runner.invoke(app, ["outline", str(speech), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    sections = json.loads(result.stdout)["documents"][0]["sections"]
+    assert [(s["depth"], s["marker"], s["head"]) for s in sections] == [
+        (1, "一、", "提高认识"), (2, "一是", "看清形势"), (2, "二是", "找准差距"),
+        (2, "三是", "明确方向"), (1, "二、", "狠抓落实")]
+
+
+def test_outline_text_is_indented(speech: Path) -> None:
+    result = runner.invoke(app, ["outline", str(speech)])
+    assert "\n  一是 看清形势\n" in result.stdout
+
+
+def test_outline_explain_shows_rejections(tmp_path: Path) -> None:
+    path = tmp_path / "x.txt"
+    path.write_text("题目\n一、甲\n要抓好第一要务。首先，我说一点。\n二、乙\n", encoding="utf-8")
+    result = runner.invoke(app, ["outline", str(path), "--explain"])
+    assert result.exit_code == 0
+    assert "reject" in result.stdout and "首先" in result.stdout
+    assert "TAKE" in result.stdout
+
+
+def test_missing_file_is_one_line_with_the_name(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.txt"
+    result = runner.invoke(app, ["convert", str(missing)])
+    assert result.exit_code == 1
+    assert str(missing) in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_batch_failure_is_reported_and_the_rest_converted(speech: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "empty.txt"
+    bad.write_bytes(b"")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["convert", str(speech), str(bad), "-o", str(out), "--jobs", "1"])
+    assert result.exit_code == 1
+    assert (out / "speech.json").exists()
+    assert not (out / "empty.json").exists()
+    assert "empty.txt" in result.stderr
+
+
+def test_bad_option_values_are_usage_errors(speech: Path) -> None:
+    assert runner.invoke(app, ["convert", str(speech), "--to", "pdf"]).exit_code == 2
+    assert runner.invoke(app, ["outline", str(speech), "--format", "xml"]).exit_code == 2
+
+
+def test_json_round_trip_through_the_cli(speech: Path, tmp_path: Path) -> None:
+    first = tmp_path / "a.json"
+    second = tmp_path / "b.json"
+    assert runner.invoke(app, ["convert", str(speech), "-o", str(first)]).exit_code == 0
+    assert runner.invoke(app, ["convert", str(first), "-o", str(second)]).exit_code == 0
+    assert json.loads(first.read_text("utf-8")) == json.loads(second.read_text("utf-8"))

@@ -1,0 +1,72 @@
+"""The tree stage: levels from the document, continuity, family nesting, text attachment."""
+
+from __future__ import annotations
+
+from conftest import convert_text
+
+from speech2tei.model import Paragraph, Section, iter_sections
+from speech2tei.tree import find_head
+
+
+def shape(text: str) -> list[tuple[int, str, str]]:
+    doc = convert_text(text).documents[0]
+    return [(s.level, s.marker_label, s.head) for s in iter_sections(doc.body)]
+
+
+def test_levels_come_from_the_document() -> None:
+    one = shape("标题\n一、总体要求\n一是加强领导。\n二是完善机制。\n二、重点任务\n")
+    two = shape("标题\n一、总体要求\n（一）指导思想\n一是加强领导。\n二是完善机制。\n（二）基本原则\n")
+    assert one[1][:2] == (2, "一是")
+    assert (3, "一是", "加强领导") in two
+    assert (2, "（二）", "基本原则") in two
+
+
+def test_heading_closes_enumerations_above_it() -> None:
+    text = "标题\n一、总体要求\n（一）指导思想。要做到：一是稳；二是进；三是好。\n（二）基本原则\n"
+    assert shape(text)[-1] == (2, "（二）", "基本原则")
+
+
+def test_customary_rank_when_the_document_has_not_shown_the_order() -> None:
+    text = "标题\n一、材料\n1.申请表\n2.执照\n（一）总部材料\n1.证明\n2.说明\n二、提交\n"
+    assert shape(text) == [
+        (1, "一、", "材料"), (2, "1.", "申请表"), (2, "2.", "执照"), (2, "（一）", "总部材料"),
+        (3, "1.", "证明"), (3, "2.", "说明"), (1, "二、", "提交"),
+    ]
+
+
+def test_numbering_runs_on_across_parents() -> None:
+    text = "标题\n一、甲\n（一）子一\n（二）子二\n二、乙\n（三）子三\n"
+    assert shape(text)[-1] == (2, "（三）", "子三")
+
+
+def test_restart_at_the_top_is_a_sibling_with_a_note() -> None:
+    conv = convert_text("标题\n一、去年\n二、前年\n一、明年\n二、后年\n")
+    doc = conv.documents[0]
+    assert [s.level for s in iter_sections(doc.body)] == [1, 1, 1, 1]
+    assert any(w.code == "numbering-restart" for w in doc.warnings)
+
+
+def test_gap_is_kept_and_reported() -> None:
+    conv = convert_text("标题\n一、甲\n二、乙\n四、丁\n")
+    doc = conv.documents[0]
+    assert [s.value for s in iter_sections(doc.body)] == [1, 2, 4]
+    assert [w.code for w in doc.warnings if w.severity == "warning"] == ["numbering-gap"]
+
+
+def test_text_after_an_inline_run_returns_to_the_parent() -> None:
+    conv = convert_text("标题\n一、总体要求\n主要有：一是稳；二是进。\n这段话属于一、。\n二、任务\n")
+    first = conv.documents[0].body[0]
+    assert isinstance(first, Section)
+    assert isinstance(first.children[-1], Paragraph)
+    assert first.children[-1].text == "这段话属于一、。"
+
+
+def test_find_head_stops_at_sentence_end_outside_quotes() -> None:
+    text = "坚持“稳中求进。”总基调。后文"
+    head, end, resume = find_head(text, 0, len(text))
+    assert (head, end, text[resume:]) == ("坚持“稳中求进。”总基调", "。", "后文")
+
+
+def test_find_head_moves_trailing_comma_to_the_end_mark() -> None:
+    text = "加强领导，二是"
+    assert find_head(text, 0, 5) == ("加强领导", "，", 5)
