@@ -103,6 +103,10 @@ class Grammar:
     follows: dict[str, re.Pattern[str]]
     """Per numeral kind: what, right after a marker, shows it is a number inside text."""
     false_after: tuple[str, ...]
+    back_matter: tuple[str, ...] = ()
+    """Short paragraphs that open back matter (名词解释, 附件): they close every section."""
+    closing_words: tuple[str, ...] = ()
+    """Paragraph openings (总之, 同志们) that close the enumerations above them."""
 
     def style(self, name: str) -> Style:
         for style in self.styles:
@@ -160,10 +164,12 @@ def merge_rules(base: dict[str, Any], extra: dict[str, Any], where: str) -> dict
     """Add or replace styles by name and extend the false-hit lists: a user's --rules file."""
     if not isinstance(extra, dict):
         raise GrammarError(f"{where}: the rules file must be a mapping with 'styles' and/or 'false_hits'")
-    unknown = set(extra) - {"styles", "false_hits", "numerals"}
+    unknown = set(extra) - {"styles", "false_hits", "numerals", "back_matter", "closing_words"}
     if unknown:
         raise GrammarError(f"{where}: unknown top-level key(s) {', '.join(sorted(unknown))}")
     merged = {"numerals": {**base["numerals"], **(extra.get("numerals") or {})},
+              "back_matter": [*base.get("back_matter", []), *(extra.get("back_matter") or [])],
+              "closing_words": [*base.get("closing_words", []), *(extra.get("closing_words") or [])],
               "styles": [dict(row) for row in base["styles"]],
               "false_hits": dict(base.get("false_hits") or {})}
     names = [row["name"] for row in merged["styles"]]
@@ -198,6 +204,8 @@ def compile_grammar(table: dict[str, Any], where: str = "grammar") -> Grammar:
         styles=styles, regex=combined, by_group={s.group: s for s in styles},
         follows={kind: re.compile(pat) for kind, pat in (hits.get("follows") or {}).items()},
         false_after=tuple(hits.get("after_marker") or ()),
+        back_matter=tuple(table.get("back_matter") or ()),
+        closing_words=tuple(table.get("closing_words") or ()),
     )
 
 

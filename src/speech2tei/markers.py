@@ -19,11 +19,12 @@ from .model import Block
 
 SENTENCE_END = "。；;！!？?"
 COLON = "：:"
+COMMA = "，,"
 CLOSERS = "”’」』\"'"
 BRACKET_CLOSE = "）)】〕"
 SKIPPABLE = " \t\u3000\u00a0" + CLOSERS
 
-WEAK = ("bracket", "runon")
+WEAK = ("bracket", "runon", "comma")
 """Positions where only the numbering run, not the punctuation, says a marker stands."""
 
 RUN_WINDOW = 6000
@@ -45,11 +46,16 @@ class Candidate:
     position: str
     """``start`` (paragraph-initial), ``alone`` (the whole block), ``sentence`` (after a
     sentence end or colon), ``bracket`` (after a closing bracket: weak) or ``runon`` (inside
-    the head of a heading that runs on with no punctuation: weak)."""
+    the head of a heading that runs on with no punctuation: weak) or ``comma`` (after a comma:
+    only the next member of a run already under way in the same paragraph)."""
     offset: int = 0
     """Character offset in the document (for distances between run members)."""
     accepted: bool = False
     reason: str = ""
+    doubtful: bool = False
+    cut_off: bool = False
+    """Accepted alone because the text breaks off mid-sentence right after it."""
+    """Looks like a number inside text (7.15分钟): counts only as the next member of a run."""
 
     @property
     def sequence(self) -> str:
@@ -61,7 +67,7 @@ class Candidate:
 
     @property
     def inline(self) -> bool:
-        return self.position in ("sentence", "bracket", "runon")
+        return self.position in ("sentence", "bracket", "runon", "comma")
 
 
 def _position(text: str, start: int) -> str | None:
@@ -78,6 +84,8 @@ def _position(text: str, start: int) -> str | None:
         return "sentence"
     if before in BRACKET_CLOSE:
         return "bracket"
+    if before in COMMA:
+        return "comma"
     if start > 0 and text[start - 1] in CLOSERS and i >= 0 and text[i] in SENTENCE_END:
         return "sentence"
     return None
@@ -124,13 +132,14 @@ def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
             value = style.value_of(match.group(f"{style.group}_num"))
             if value is None and style.numeral != "word":
                 continue
-            if _is_false_hit(text, end, style, grammar):
+            doubtful = _is_false_hit(text, end, style, grammar)
+            if doubtful and position != "start":
                 continue
             if position == "start" and not text[end:].strip():
                 position = "alone"
             delim = match.group(f"{style.group}_delim") or ""
             found.append(Candidate(b, start, end, style, value, match.group(), delim, position,
-                                   offset + start))
+                                   offset + start, doubtful=doubtful))
         offset += len(text) + 1
     return found
 
@@ -140,14 +149,23 @@ def _strong(c: Candidate) -> bool:
     return c.position in ("start", "alone") and c.style.lone_ok
 
 
-def select_markers(cands: list[Candidate]) -> list[Candidate]:
+def select_markers(cands: list[Candidate], blocks: list[Block] | None = None) -> list[Candidate]:
     """Keep the candidates that form numbering runs; say why for each one."""
     by_seq: dict[str, list[int]] = defaultdict(list)
     for i, c in enumerate(cands):
         by_seq[c.sequence].append(i)
+    cut_block = _truncated_last_block(blocks or [])
     for seq_idx in by_seq.values():
-        _select_in_sequence([cands[i] for i in seq_idx])
+        _select_in_sequence([cands[i] for i in seq_idx], cut_block)
     return [c for c in cands if c.accepted]
+
+
+def _truncated_last_block(blocks: list[Block]) -> int | None:
+    """The index of the last block when the text stops mid-sentence (a truncated page)."""
+    if not blocks:
+        return None
+    tail = blocks[-1].text.rstrip().rstrip(CLOSERS)
+    return None if not tail or tail[-1] in SENTENCE_END + "…" else len(blocks) - 1
 
 
 def _window(c: Candidate) -> int:
@@ -155,7 +173,7 @@ def _window(c: Candidate) -> int:
     return 10**9 if c.position in ("start", "alone") and c.family == "heading" else RUN_WINDOW
 
 
-def _select_in_sequence(seq: list[Candidate]) -> None:
+def _select_in_sequence(seq: list[Candidate], cut_block: int | None = None) -> None:
     """Accept members of runs: v follows v-1, or v-1 is followed by v, within a window."""
     n = len(seq)
     for i, c in enumerate(seq):
@@ -168,8 +186,13 @@ def _select_in_sequence(seq: list[Candidate]) -> None:
             continue
         prev = _previous_accepted(seq, i)
         if prev is not None and prev.value is not None and prev.value == c.value - 1 \
-                and c.offset - prev.offset <= max(_window(prev), _window(c)):
+                and c.offset - prev.offset <= max(_window(prev), _window(c)) \
+                and (c.position != "comma" or prev.block == c.block):
             c.accepted, c.reason = True, f"continues {prev.text}"
+            continue
+        if c.position == "comma" or c.doubtful:
+            c.reason = ("looks like a number inside text, and continues no run" if c.doubtful
+                        else "after a comma, and no run under way in this paragraph")
             continue
         nxt = _next_member(seq, i, n)
         if nxt is not None and (c.position not in WEAK or nxt.position not in WEAK):
@@ -177,6 +200,10 @@ def _select_in_sequence(seq: list[Candidate]) -> None:
             continue
         if _strong(c):
             c.accepted, c.reason = True, "paragraph-initial heading"
+            continue
+        if c.value == 1 and c.block == cut_block and c.position in ("start", "sentence"):
+            c.accepted, c.cut_off = True, True
+            c.reason = "opens a run that the end of the truncated text cuts off"
             continue
         if c.family == "heading" and c.position in ("start", "alone") and prev is not None \
                 and prev.value is not None and prev.value < c.value <= prev.value + 3:

@@ -45,7 +45,7 @@ def parse_document(lines: list[Line], index: int, grammar: Grammar,
     blocks = make_blocks(lines)
     front = extract_front(blocks)
     candidates = find_candidates(front.body, grammar)
-    tree = build_tree(front.body, select_markers(candidates), index)
+    tree = build_tree(front.body, select_markers(candidates, front.body), index, grammar)
     if explain is not None:
         explain.append(Explained(front.body, candidates))
     span = (lines[0].no, lines[-1].no) if lines else (0, 0)

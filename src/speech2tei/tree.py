@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .grammar import Grammar
 from .markers import Candidate
 from .model import Block, Diagnostic, Node, Paragraph, Section
 
@@ -29,7 +30,8 @@ HEAD_TRAIL = "，,：:、 \t\u3000"
 QUOTES = {"“": "”", "「": "」", "『": "』"}
 LONG_HEAD = 60
 """An inline heading whose first sentence runs longer than this has a guessed boundary."""
-CLOSING_WORDS = ("总之", "总而言之", "综上所述", "综上", "同志们", "各位代表")
+BACK_MATTER_MAX = 16
+"""A back-matter opener (名词解释, 附件：) is a short paragraph of its own."""
 
 
 @dataclass(slots=True)
@@ -77,12 +79,16 @@ def find_head(text: str, start: int, limit: int) -> tuple[str, str, int]:
 class TreeBuilder:
     """Places markers one at a time; holds the stack of open sections."""
 
-    def __init__(self, doc_index: int = 1) -> None:
+    def __init__(self, doc_index: int = 1, back_matter: tuple[str, ...] = (),
+                 closing_words: tuple[str, ...] = ()) -> None:
+        self.back_matter = back_matter
+        self.closing_words = closing_words
         self.body: list[Node] = []
         self.stack: list[_Open] = []
         self.styles: dict[str, int] = {}
         self.warnings: list[Diagnostic] = []
         self.last_value: dict[str, int] = {}
+        self.pending_head: Section | None = None
         self.nesting: set[tuple[str, str]] = set()
         """(outer style, inner style) pairs the document has shown."""
         self.doc_index = doc_index
@@ -191,13 +197,41 @@ class TreeBuilder:
         return section
 
     # -- one block ----------------------------------------------------------------------
+    def _broken_heading(self, section: Section) -> bool:
+        """A bare number among siblings that have heads (## 一、… ## 二、… ## 三) lost its
+        text to the line below; where the siblings are bare too, the heads are empty."""
+        parent = self.stack[-2].section.children if len(self.stack) > 1 else self.body
+        siblings = [n for n in parent if isinstance(n, Section) and n is not section]
+        return bool(siblings) and bool(siblings[-1].head)
+
+    def _fill_pending_head(self, block: Block, markers: list[Candidate]) -> int:
+        """A marker alone on its line (Markdown ``## 三``) takes its head from the first
+        sentence of the paragraph that follows; return where the rest of that text starts."""
+        section, self.pending_head = self.pending_head, None
+        if section is None or (markers and markers[0].start == 0):
+            return 0
+        limit = markers[0].start if markers else len(block.text)
+        head, head_end, resume = find_head(block.text, 0, limit)
+        section.head, section.head_end = head, head_end
+        section.lines = (section.lines[0], block.end)
+        self.warnings.append(Diagnostic(
+            "head-from-next-line", f"{section.marker.strip()} stands alone; its head is the next sentence",
+            block.start, "info"))
+        return resume
+
     def add_block(self, block: Block, markers: list[Candidate]) -> None:
         """Split the block at its markers and place each piece."""
         text = block.text
+        skip = self._fill_pending_head(block, markers) if self.pending_head is not None else 0
+        if skip:
+            block_rest = text[skip:]
+            self._add_text(block_rest, block)
+            if not markers:
+                return
         if not markers:
             self._add_closing_aware(text, block)
             return
-        self._add_text(text[: markers[0].start], block)
+        self._add_text(text[skip: markers[0].start], block)
         opened_here: list[_Open] = []
         for n, c in enumerate(markers):
             limit = markers[n + 1].start if n + 1 < len(markers) else len(text)
@@ -209,6 +243,8 @@ class TreeBuilder:
                     "low-cert-head", f"head of {c.text.strip()} runs on with no sentence end; "
                     "its end is a guess", block.start))
             section = self._open_section(c, block, head, head_end, cert)
+            if c.position == "alone" and not head and self._broken_heading(section):
+                self.pending_head = section
             c.reason = f"{c.reason}; placed by {rule} at level {section.level}"
             opened_here.append(self.stack[-1])
             self._add_text(text[resume:limit], block, section.children)
@@ -220,13 +256,21 @@ class TreeBuilder:
         """Low where an inline heading runs on with no sentence end: the boundary is a guess."""
         if c.family == "heading" and c.position == "sentence" and len(head) > LONG_HEAD:
             return "low"
-        if c.position == "bracket":
+        if c.position == "bracket" or c.cut_off:
             return "medium"
         return "high"
 
     def _add_closing_aware(self, text: str, block: Block) -> None:
-        """A paragraph that opens with 总之/同志们 closes the enumerations above it."""
-        if text.lstrip().startswith(CLOSING_WORDS) and any(
+        """A paragraph that opens with 总之/同志们 closes the enumerations above it; one that
+        opens back matter (名词解释, 附件：) closes every section."""
+        opening = text.strip()
+        if self.back_matter and len(opening) <= BACK_MATTER_MAX and opening.startswith(self.back_matter):
+            if self.stack:
+                self.stack.clear()
+                self.warnings.append(Diagnostic(
+                    "back-matter", f"{opening[:8]} opens back matter: its list is a top-level run",
+                    block.start, "info"))
+        elif self.closing_words and opening.startswith(self.closing_words) and any(
                 e.cand.family == "enumeration" for e in self.stack):
             while self.stack and self.stack[-1].cand.family == "enumeration":
                 self.stack.pop()
@@ -254,12 +298,14 @@ def number_sections(body: list[Node], doc_index: int) -> None:
     walk(body, f"d{doc_index}-s")
 
 
-def build_tree(blocks: list[Block], markers: list[Candidate], doc_index: int = 1) -> TreeResult:
+def build_tree(blocks: list[Block], markers: list[Candidate], doc_index: int = 1,
+               grammar: Grammar | None = None) -> TreeResult:
     """The body of one document: sections and paragraphs, with styles and warnings."""
     by_block: dict[int, list[Candidate]] = {}
     for c in markers:
         by_block.setdefault(c.block, []).append(c)
-    builder = TreeBuilder(doc_index)
+    builder = TreeBuilder(doc_index, grammar.back_matter if grammar else (),
+                          grammar.closing_words if grammar else ())
     for b, block in enumerate(blocks):
         builder.add_block(block, sorted(by_block.get(b, []), key=lambda c: c.start))
     number_sections(builder.body, doc_index)
