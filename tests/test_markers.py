@@ -71,3 +71,13 @@ def test_bare_numeral_heading_line() -> None:
 ])
 def test_every_style_is_found_at_paragraph_start(first: str, second: str) -> None:
     assert accepted(f"{first}加强领导。", f"{second}完善机制。") == [first, second]
+
+
+def test_comma_member_opens_a_run_only_when_the_next_stands_at_a_sentence_start() -> None:
+    assert accepted("我们的文艺，第一是为工人的，这是主力。第二是为农民的。") == ["第一", "第二"]
+    assert accepted("要做到一要勤，二要俭，三要廉。") == []
+
+
+def test_a_number_inside_text_counts_only_inside_a_run() -> None:
+    assert accepted("6.甲：说明。", "7.15分钟生活圈：说明。", "8.乙：说明。") == ["6.", "7.", "8."]
+    assert accepted("7.15分钟生活圈：说明。") == []

@@ -70,3 +70,35 @@ def test_find_head_stops_at_sentence_end_outside_quotes() -> None:
 def test_find_head_moves_trailing_comma_to_the_end_mark() -> None:
     text = "加强领导，二是"
     assert find_head(text, 0, 5) == ("加强领导", "，", 5)
+
+
+def test_continuation_prefers_the_same_style_written_the_same_way() -> None:
+    text = ("标题\n第一、处理好甲的关系\n正文。\n第二、处理好乙的关系\n首先，要看内容。其次，要看形式。\n"
+            "第三、处理好丙的关系\n")
+    assert shape(text) == [
+        (1, "第一、", "处理好甲的关系"), (1, "第二、", "处理好乙的关系"), (2, "首先", "要看内容"),
+        (2, "其次", "要看形式"), (1, "第三、", "处理好丙的关系")]
+
+
+def test_a_topic_heading_line_holds_its_own_run() -> None:
+    text = "标题\n第一个问题：我们为谁服务？\n答案很清楚。第一是为农民的。第二是为工人的。\n"
+    levels = [(level, marker) for level, marker, _ in shape(text)]
+    assert levels == [(1, "第一个问题"), (2, "第一"), (2, "第二")]
+
+
+def test_the_first_heading_style_holds_the_top_whatever_its_rank() -> None:
+    text = "标题\n一、背景\n正文。\n二、结果\n第一部分 关于甲\n1.小项\n2.小项\n第二部分 关于乙\n"
+    assert [(level, marker) for level, marker, _ in shape(text)] == [
+        (1, "一、"), (1, "二、"), (2, "第一部分"), (3, "1."), (3, "2."), (2, "第二部分")]
+
+
+def test_a_run_cut_off_by_a_truncated_text_is_kept_with_medium_cert() -> None:
+    conv = convert_text("标题\n一、任务\n（一）抓项目。一要加快重点项目建设。十八个项目要超额完成")
+    sections = list(iter_sections(conv.documents[0].body))
+    assert [s.marker_label for s in sections] == ["一、", "（一）", "一要"]
+    assert sections[-1].cert == "medium"
+
+
+def test_back_matter_list_is_top_level() -> None:
+    text = "标题\n一、甲\n二、乙\n（一）丙\n名词解释\n1.术语一：说明。\n2.术语二：说明。\n"
+    assert shape(text)[-2:] == [(1, "1.", "术语一：说明"), (1, "2.", "术语二：说明")]

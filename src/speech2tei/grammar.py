@@ -26,7 +26,7 @@ FAMILIES = ("heading", "enumeration")
 WHERE = ("line", "any")
 STYLE_KEYS = {
     "name", "pattern", "numeral", "words", "family", "sequence", "where", "alone", "lone_ok",
-    "needs_run", "optional", "level", "rank", "description",
+    "needs_run", "optional", "level", "rank", "topic", "description",
 }
 
 
@@ -84,6 +84,8 @@ class Style:
     optional: bool = False
     level: int | None = None
     rank: int | None = None
+    topic: bool = False
+    """A topic marker (第一个问题) may hold a run of its own sequence (第一，第二，) below it."""
     """Customary order of heading styles; the document's own nesting overrides it."""
     words: dict[str, int | None] = field(default_factory=dict)
     group: str = ""
@@ -156,7 +158,8 @@ def _make_style(row: dict[str, Any], index: int, numerals: dict[str, str], where
         sequence=row.get("sequence") or name, where=row.get("where", "any"),
         alone=bool(row.get("alone", False)), lone_ok=bool(row.get("lone_ok", False)),
         needs_run=bool(row.get("needs_run", False)), optional=bool(row.get("optional", False)),
-        level=row.get("level"), rank=row.get("rank"), words=dict(row.get("words") or {}), group=group,
+        level=row.get("level"), rank=row.get("rank"), topic=bool(row.get("topic", False)),
+        words=dict(row.get("words") or {}), group=group,
     )
 
 

@@ -190,11 +190,19 @@ def _select_in_sequence(seq: list[Candidate], cut_block: int | None = None) -> N
                 and (c.position != "comma" or prev.block == c.block):
             c.accepted, c.reason = True, f"continues {prev.text}"
             continue
-        if c.position == "comma" or c.doubtful:
-            c.reason = ("looks like a number inside text, and continues no run" if c.doubtful
-                        else "after a comma, and no run under way in this paragraph")
-            continue
         nxt = _next_member(seq, i, n)
+        if c.doubtful:
+            c.reason = "looks like a number inside text, and continues no run"
+            continue
+        if c.position == "comma":
+            if nxt is not None and nxt.block == c.block and nxt.position in ("start", "sentence"):
+                c.accepted, c.reason = True, f"after a comma, opens a run continued by {nxt.text}"
+            else:
+                c.reason = "after a comma, and no run under way in this paragraph"
+            continue
+        if nxt is not None and c.family == "enumeration" and c.value != 1:
+            c.reason = f"an enumeration that starts at {c.value} is not a run"
+            continue
         if nxt is not None and (c.position not in WEAK or nxt.position not in WEAK):
             c.accepted, c.reason = True, f"opens a run continued by {nxt.text}"
             continue

@@ -39,6 +39,8 @@ class _Open:
     section: Section
     cand: Candidate
     text_open: bool = True
+    heading_line: bool = False
+    """The marker and its head filled a paragraph of their own (a heading line)."""
 
 
 @dataclass(slots=True)
@@ -89,6 +91,8 @@ class TreeBuilder:
         self.warnings: list[Diagnostic] = []
         self.last_value: dict[str, int] = {}
         self.pending_head: Section | None = None
+        self.top_style: str | None = None
+        """The first heading style of the document: later styles never close it by rank."""
         self.nesting: set[tuple[str, str]] = set()
         """(outer style, inner style) pairs the document has shown."""
         self.doc_index = doc_index
@@ -108,13 +112,19 @@ class TreeBuilder:
 
     # -- placing one marker -----------------------------------------------------------
     def _continuation_index(self, c: Candidate) -> int | None:
-        for i in range(len(self.stack) - 1, -1, -1):
+        """The open section that ``c`` continues: the same style written the same way first
+        (第三、 continues 第二、 past an inner 其次), else the same sequence (第二 after 首先)."""
+        def follows(open_c: Candidate) -> bool:
+            return c.value is None or (open_c.value is not None and open_c.value == c.value - 1)
+
+        same_sequence = [i for i in range(len(self.stack) - 1, -1, -1)
+                         if self.stack[i].cand.sequence == c.sequence]
+        for i in same_sequence:
             open_c = self.stack[i].cand
-            if open_c.sequence != c.sequence:
-                continue
-            if c.value is None or (open_c.value is not None and open_c.value == c.value - 1):
+            if open_c.style is c.style and open_c.delim == c.delim and follows(open_c):
                 return i
-            return None
+        if same_sequence and follows(self.stack[same_sequence[0]].cand):
+            return same_sequence[0]
         return None
 
     def _same_sequence_index(self, c: Candidate) -> int | None:
@@ -134,6 +144,9 @@ class TreeBuilder:
                                   or self._cannot_contain(self.stack[-1].cand, c)):
                 self.stack.pop()
         i = self._same_sequence_index(c)
+        if i is not None and c.value == 1 and c.style is not self.stack[i].cand.style \
+                and (self.stack[i].cand.style.topic or self.stack[i].heading_line):
+            i = None  # 第一个问题 / a 第一、 heading line announces a topic: a run below it
         if i is not None:
             prev = self.stack[i].cand
             del self.stack[i:]
@@ -159,6 +172,8 @@ class TreeBuilder:
         if (b, a) in self.nesting:
             return True
         ra, rb = outer.style.rank, inner.style.rank
+        if self.top_style == a:
+            return False  # the document's first heading style holds the top whatever its rank
         return ra is not None and rb is not None and rb < ra
 
     def _report_restart(self, prev: Candidate, c: Candidate, line: int) -> None:
@@ -188,6 +203,8 @@ class TreeBuilder:
             cert=cert, lines=(block.start, block.end), delimiter=c.delim,  # type: ignore[arg-type]
         )
         parent.append(section)
+        if self.top_style is None and c.family == "heading" and not self.stack:
+            self.top_style = c.style.name
         if self.stack:
             self.nesting.add((self.stack[-1].cand.style.name, c.style.name))
         self.stack.append(_Open(section, c))
@@ -246,6 +263,7 @@ class TreeBuilder:
             if c.position == "alone" and not head and self._broken_heading(section):
                 self.pending_head = section
             c.reason = f"{c.reason}; placed by {rule} at level {section.level}"
+            self.stack[-1].heading_line = c.position == "start" and resume >= len(text) and n + 1 == len(markers)
             opened_here.append(self.stack[-1])
             self._add_text(text[resume:limit], block, section.children)
         for entry in opened_here:
