@@ -29,7 +29,7 @@ def test_version() -> None:
     assert result.stdout.startswith("speech2tei ")
 
 
-@pytest.mark.parametrize("command", ["convert", "outline", "validate"])
+@pytest.mark.parametrize("command", ["convert", "outline", "validate", "preview", "report"])
 def test_every_command_has_help(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0

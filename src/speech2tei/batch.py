@@ -1,28 +1,51 @@
-"""Converting many inputs: expand directories, plan outputs, convert, write atomically.
+"""Converting many inputs: expand directories, plan outputs, convert in a process pool, write.
 
-A failing file is reported and skipped; the batch goes on and ends with exit code 1. Outputs
-are written to a temporary file beside the target and renamed into place, so an interrupted or
-failed conversion never leaves a half-written file, and an existing output is never
-overwritten without ``--force``.
+What a user of a large archive relies on:
+
+* A failing file is reported and skipped; the batch goes on and ends with exit code 1.
+* Outputs are written to a temporary file beside the target and linked or renamed into place,
+  so an interrupted or failed conversion never leaves a half-written file, and an existing
+  output is never overwritten without ``--force`` (checked before converting, and again
+  atomically when writing).
+* ``--skip-existing`` resumes an interrupted batch: inputs whose outputs all exist are skipped,
+  and only the missing outputs of the others are written.
+* Ctrl-C stops cleanly: workers ignore SIGINT and write nothing (they return bytes), the parent
+  cancels what is queued, ends the workers, removes its temporary file and returns 130.
+* Workers convert with settings sent once (pool initializer), so the grammar, the JSON Schema
+  validator and lxml are compiled or imported once per worker, not once per file.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import time
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError, OutputError, Speech2TeiError
-from .model import Conversion, iter_sections
-from .pipeline import Explained, Options, convert_bytes
+
+if TYPE_CHECKING:
+    from .model import Conversion
+    from .pipeline import Explained, Options
 
 SUFFIX = {"json": ".json", "tei": ".xml"}
 TEI_NS = b"http://www.tei-c.org/ns/1.0"
+EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
+QUEUED_PER_WORKER = 4
+"""Files handed to the pool ahead of time per worker: keeps workers busy, bounds memory."""
+WARM_UP_TEXT = "题目\n同志们：\n一、总体要求\n（一）工作目标\n二、重点任务\n"
+"""A tiny speech each worker converts first, so every table and validator is built once."""
 
 
 @dataclass(slots=True)
@@ -30,11 +53,12 @@ class BatchSettings:
     inputs: list[str]
     formats: list[str]
     output: Path | None = None
-    options: Options = field(default_factory=Options)
+    options: Options | None = None
     force: bool = False
     skip_existing: bool = False
     glob: str = "*.txt"
     jobs: int = 0
+    """Worker processes; 0 means one per core, 1 converts in this process."""
     quiet: bool = False
     verbose: bool = False
 
@@ -46,6 +70,7 @@ class Item:
     source: str
     relative: Path
     targets: dict[str, Path | None] = field(default_factory=dict)
+    size: int = 0
 
 
 @dataclass(slots=True)
@@ -56,6 +81,47 @@ class Outcome:
     sections: int = 0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    size: int = 0
+
+
+@dataclass(slots=True)
+class Tally:
+    """What the summary line reports."""
+
+    files: int = 0
+    converted: int = 0
+    failed: int = 0
+    skipped: int = 0
+    documents: int = 0
+    sections: int = 0
+    warnings: int = 0
+    size: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    def add(self, outcome: Outcome) -> None:
+        if outcome.error is not None:
+            self.failed += 1
+            return
+        self.converted += 1
+        self.documents += outcome.documents
+        self.sections += outcome.sections
+        self.warnings += len(outcome.warnings)
+        self.size += outcome.size
+
+    def line(self) -> str:
+        seconds = time.perf_counter() - self.started
+        rate = f" ({_bytes(self.size / seconds)}/s)" if seconds > 0 and self.size else ""
+        return (f"{self.files} files: {self.converted} converted, {self.failed} failed, "
+                f"{self.skipped} skipped; {self.documents} documents, {self.sections} sections, "
+                f"{self.warnings} warnings; {_bytes(self.size)} in {seconds:.1f} s{rate}")
+
+
+def _bytes(size: float) -> str:
+    """A size for people: 812 B, 14.2 kB, 3.1 MB, 1.2 GB."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size:.0f} B"
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -85,10 +151,11 @@ def sniff_own_format(data: bytes) -> str | None:
     return None
 
 
-def conversion_from_bytes(data: bytes, name: str, options: Options,
+def conversion_from_bytes(data: bytes, name: str, options: Options | None,
                           explain: list[Explained] | None = None) -> Conversion:
     """Our own JSON/TEI are read back; anything else goes through the pipeline."""
-    own = options.fmt if options.fmt in ("json", "tei") else sniff_own_format(data)
+    fmt = options.fmt if options is not None else None
+    own = fmt if fmt in ("json", "tei") else sniff_own_format(data)
     if own == "json":
         from .jsonio import read_json
 
@@ -97,10 +164,12 @@ def conversion_from_bytes(data: bytes, name: str, options: Options,
         from .tei_reader import read_tei
 
         return read_tei(data, name)
+    from .pipeline import convert_bytes
+
     return convert_bytes(data, name, options, explain)
 
 
-def read_conversion(source: str, options: Options, explain: list[Explained] | None = None) -> Conversion:
+def read_conversion(source: str, options: Options | None, explain: list[Explained] | None = None) -> Conversion:
     data, name = _read_bytes(source)
     return conversion_from_bytes(data, name, options, explain)
 
@@ -108,21 +177,37 @@ def read_conversion(source: str, options: Options, explain: list[Explained] | No
 # --- writing -----------------------------------------------------------------------------
 
 
-def render(conv: Conversion, fmt: str) -> bytes:
-    """Serialize after validation (the JSON writer validates; TEI is checked by its writer)."""
-    if fmt == "json":
-        from .jsonio import to_json_bytes
-
-        return to_json_bytes(conv)
+def render_outputs(conv: Conversion, formats: list[str]) -> dict[str, bytes]:
+    """Every requested format. The tree is validated once, by the JSON writer (parse →
+    validate → serialize), whatever the formats: TEI is only written for a valid tree."""
     from .jsonio import to_json_bytes
-    from .tei import write_tei
 
-    to_json_bytes(conv)  # parse → validate → serialize: the tree is checked whatever the format
-    return write_tei(conv)
+    json_bytes = to_json_bytes(conv)
+    outputs: dict[str, bytes] = {}
+    for fmt in formats:
+        if fmt == "json":
+            outputs[fmt] = json_bytes
+        else:
+            from .tei import write_tei
+
+            outputs[fmt] = write_tei(conv)
+    return outputs
+
+
+@lru_cache(maxsize=1)
+def _file_mode() -> int:
+    """The mode a plain ``open(..., "w")`` would give (mkstemp makes 0600 files)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_atomic(target: Path, data: bytes, *, force: bool) -> None:
-    """Write through a temporary file in the same folder, then rename into place."""
+    """Write through a temporary file in the same folder, then put it in place at once.
+
+    Without ``force`` the temporary file is hard-linked to the target, which fails if the
+    target appeared meanwhile (no check-then-write race); with ``force`` it is renamed over it.
+    """
     if target.exists() and not force:
         raise OutputError("output exists (use --force to overwrite)", path=str(target))
     try:
@@ -132,11 +217,28 @@ def write_atomic(target: Path, data: bytes, *, force: bool) -> None:
         raise OutputError(f"cannot write: {exc.strerror}", path=str(target)) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), _file_mode())
             fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
+        if force:
+            os.replace(tmp, target)
+        else:
+            _link_new(tmp, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write: {exc.strerror or exc}", path=str(target)) from exc
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
+
+
+def _link_new(tmp: str, target: Path) -> None:
+    """Give the temporary file the target's name, refusing to replace an existing file."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError as exc:
+        raise OutputError("output exists (use --force to overwrite)", path=str(target)) from exc
+    except OSError:  # a file system without hard links: check, then rename
+        if target.exists():
+            raise OutputError("output exists (use --force to overwrite)", path=str(target)) from None
+        os.replace(tmp, target)
 
 
 # --- planning ----------------------------------------------------------------------------
@@ -148,7 +250,7 @@ def expand_inputs(inputs: list[str], glob: str) -> Iterator[Item]:
         path = Path(source)
         if source != "-" and path.is_dir():
             for found in sorted(path.rglob(glob)):
-                if found.is_file():
+                if found.is_file() and not found.name.endswith(".part"):
                     yield Item(str(found), found.relative_to(path))
         else:
             yield Item(source, Path(path.name if source != "-" else "stdin"))
@@ -163,23 +265,71 @@ def plan_targets(items: list[Item], formats: list[str], output: Path | None) -> 
         items[0].targets[formats[0]] = None
         return
     as_file = single and output.suffix.lower() in (".json", ".xml") and not output.is_dir()
+    owner: dict[Path, str] = {}
     for item in items:
         for fmt in formats:
-            item.targets[fmt] = output if as_file else output / item.relative.with_suffix(SUFFIX[fmt])
+            target = output if as_file else output / item.relative.with_suffix(SUFFIX[fmt])
+            if target in owner:
+                raise OutputError(f"{owner[target]} and {item.source} would both write {target}")
+            owner[target] = item.source
+            item.targets[fmt] = target
+
+
+def select_work(items: list[Item], settings: BatchSettings, tally: Tally) -> tuple[list[Item], list[Outcome]]:
+    """The items to convert, and failures known before converting (outputs in the way).
+
+    With ``--skip-existing`` an input whose outputs all exist is skipped and existing outputs
+    of the others are left alone; without it and without ``--force`` an existing output makes
+    the input fail at once, without spending time converting it.
+    """
+    todo: list[Item] = []
+    refused: list[Outcome] = []
+    for item in items:
+        existing = [fmt for fmt, t in item.targets.items() if t is not None and t.exists()]
+        if existing and settings.skip_existing and not settings.force:
+            if len(existing) == len(item.targets):
+                tally.skipped += 1
+                continue
+            item.targets = {fmt: t for fmt, t in item.targets.items() if fmt not in existing}
+        elif existing and not settings.force:
+            target = item.targets[existing[0]]
+            refused.append(Outcome(item.source, error=f"{target}: output exists "
+                                   "(use --force to overwrite, --skip-existing to resume)"))
+            continue
+        item.size = _size(item.source)
+        todo.append(item)
+    return todo, refused
+
+
+def _size(source: str) -> int:
+    try:
+        return os.stat(source).st_size if source != "-" else 0
+    except OSError:
+        return 0
 
 
 # --- converting --------------------------------------------------------------------------
 
 
-def convert_item(source: str, formats: list[str], options: Options) -> Outcome:
-    """Convert one input to every requested format; errors become part of the outcome."""
+def convert_item(source: str, formats: list[str], options: Options | None) -> Outcome:
+    """Convert one input to every requested format; errors become part of the outcome.
+
+    Anything else that goes wrong inside the pipeline (a bug, memory) is also caught here: it
+    costs that file, not the batch.
+    """
+    from .model import iter_sections
+
     outcome = Outcome(source)
     try:
-        conv = read_conversion(source, options)
-        for fmt in formats:
-            outcome.outputs[fmt] = render(conv, fmt)
+        data, name = _read_bytes(source)
+        outcome.size = len(data)
+        conv = conversion_from_bytes(data, name, options)
+        outcome.outputs = render_outputs(conv, formats)
     except Speech2TeiError as exc:
         outcome.error = str(exc) if exc.path else f"{source}: {exc}"
+        return outcome
+    except Exception as exc:  # one bad file must not stop the batch
+        outcome.error = f"{source}: internal error ({type(exc).__name__}: {exc}); please report it"
         return outcome
     outcome.documents = len(conv.documents)
     outcome.sections = sum(sum(1 for _ in iter_sections(d.body)) for d in conv.documents)
@@ -190,93 +340,267 @@ def convert_item(source: str, formats: list[str], options: Options) -> Outcome:
     return outcome
 
 
+_WORKER_OPTIONS: list[Options | None] = []
+"""The options of this worker process, set once by ``_init_worker`` (sent once, not per file)."""
+
+
+def _init_worker(formats: list[str], options: Options | None) -> None:
+    """Runs once in each worker: leave Ctrl-C to the parent, keep the settings, warm up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER_OPTIONS[:] = [options]
+    warm_up(formats, options)
+
+
+def warm_up(formats: list[str], options: Options | None) -> None:
+    """Build every per-process cache (grammar, rule tables, schema validator, lxml) now.
+
+    A failure here is not reported: the same failure will name the first real file.
+    """
+    from .pipeline import convert_bytes
+
+    with suppress(Exception):
+        render_outputs(convert_bytes(WARM_UP_TEXT.encode("utf-8"), "warm-up.txt", options), formats)
+
+
+def _convert_in_worker(source: str, formats: list[str]) -> Outcome:
+    return convert_item(source, formats, _WORKER_OPTIONS[0])
+
+
+def worker_count(jobs: int, files: int) -> int:
+    """``--jobs``, where 0 means one per core, never more than there are files."""
+    wanted = jobs if jobs > 0 else (os.cpu_count() or 1)
+    return max(1, min(wanted, files))
+
+
 def _outcomes(todo: list[Item], settings: BatchSettings) -> Iterator[Outcome]:
-    jobs = settings.jobs or os.cpu_count() or 1
-    if jobs == 1 or len(todo) < 2 or any(i.source == "-" for i in todo):
+    jobs = worker_count(settings.jobs, len(todo))
+    if jobs == 1 or any(i.source == "-" for i in todo):
         for item in todo:
-            yield convert_item(item.source, settings.formats, settings.options)
+            yield convert_item(item.source, list(item.targets), settings.options)
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-        futures = [pool.submit(convert_item, i.source, settings.formats, settings.options) for i in todo]
+    yield from _PoolRun(todo, settings, jobs).outcomes()
+
+
+class _PoolRun:
+    """Feed a process pool a few files at a time and survive a worker that dies.
+
+    Largest files go first (a big file started last would finish alone). If a worker process
+    dies (killed, out of memory), the files it may have held are retried one at a time in a
+    fresh pool, so only the file that kills a worker is reported as failed.
+    """
+
+    def __init__(self, todo: list[Item], settings: BatchSettings, jobs: int) -> None:
+        self.queue = deque(sorted(todo, key=lambda i: i.size, reverse=True))
+        self.suspects: deque[Item] = deque()
+        self.settings, self.jobs = settings, jobs
+
+    def outcomes(self) -> Iterator[Outcome]:
+        if multiprocessing.get_start_method() == "fork":
+            warm_up(self.settings.formats, self.settings.options)  # once here; forked workers inherit it
+        while self.queue:
+            yield from self._run(self.queue, self.jobs, retry=True)
+        while self.suspects:
+            yield from self._run(self.suspects, 1, retry=False)
+
+    def _run(self, queue: deque[Item], jobs: int, *, retry: bool) -> Iterator[Outcome]:
+        """Run ``queue`` until empty or until the pool breaks (the caller starts a new one)."""
+        formats = self.settings.formats
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                   initargs=(formats, self.settings.options))
+        pending: dict[Future[Outcome], Item] = {}
         try:
-            for future in as_completed(futures):
-                yield future.result()
+            while queue or pending:
+                while queue and len(pending) < jobs * (QUEUED_PER_WORKER if retry else 1):
+                    item = queue.popleft()
+                    pending[pool.submit(_convert_in_worker, item.source, list(item.targets))] = item
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    item = pending.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        yield from self._broken(item, [*pending.values()], retry)
+                        pending.clear()
+                        return
         except BaseException:
-            for future in futures:
-                future.cancel()
+            _stop(pool)
             raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _broken(self, item: Item, others: list[Item], retry: bool) -> Iterator[Outcome]:
+        if not retry:
+            yield Outcome(item.source, error=f"{item.source}: the worker process died converting it "
+                          "(out of memory or a crash)")
+            self.suspects.extend(others)
+            return
+        self.suspects.extend([item, *others])
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and end the workers now: they hold no file open for writing."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 def run_batch(settings: BatchSettings) -> int:
-    """Convert everything; return 0 when all succeeded, 1 when any input failed."""
+    """Convert everything; 0 when all succeeded, 1 when any input failed, 130 on Ctrl-C."""
     items = list(expand_inputs(settings.inputs, settings.glob))
     if not items:
         raise InputError("no input files found")
     plan_targets(items, settings.formats, settings.output)
-    by_source = {item.source: item for item in items}
-    todo = []
-    for item in items:
-        targets = [t for t in item.targets.values() if t is not None]
-        if settings.skip_existing and targets and all(t.exists() for t in targets):
-            continue
-        todo.append(item)
-    progress = _Progress(len(todo), settings.quiet)
-    started, failed, docs, sections, warnings = time.perf_counter(), 0, 0, 0, 0
-    for outcome in _outcomes(todo, settings):
-        item = by_source[outcome.source]
-        if outcome.error is None:
-            try:
-                _write_outputs(item, outcome, settings.force)
-            except Speech2TeiError as exc:
-                outcome.error = str(exc)
-        if outcome.error is not None:
-            failed += 1
-            progress.say(f"error: {outcome.error}")
+    tally = Tally(files=len(items))
+    todo, refused = select_work(items, settings, tally)
+    with _reporter(settings.quiet, len(items) - tally.skipped, sum(i.size for i in todo)) as report:
+        try:
+            for outcome in refused:
+                _record(outcome, tally, report, settings.verbose)
+            _convert_all(todo, settings, tally, report)
+        except KeyboardInterrupt:
+            interrupted = True
         else:
-            docs, sections, warnings = docs + outcome.documents, sections + outcome.sections, \
-                warnings + len(outcome.warnings)
-            if settings.verbose:
-                for line in outcome.warnings:
-                    progress.say(line)
-        progress.step(outcome.source, outcome.error is None)
+            interrupted = False
+    if interrupted:
+        _Reporter(0).say(f"interrupted: {tally.converted} converted; every output written is complete "
+                         "(rerun with --skip-existing to resume)", always=True)
+        return EXIT_INTERRUPTED
     if not settings.quiet and (len(items) > 1 or settings.output is not None):
-        skipped = len(items) - len(todo)
-        progress.say(f"{len(todo) - failed} converted, {failed} failed, {skipped} skipped; "
-                     f"{docs} documents, {sections} sections, {warnings} warnings; "
-                     f"{time.perf_counter() - started:.1f} s")
-    return 1 if failed else 0
+        _Reporter(0).say(tally.line(), always=True)
+    return EXIT_FAILED if tally.failed else EXIT_OK
+
+
+def _convert_all(todo: list[Item], settings: BatchSettings, tally: Tally, report: _Reporter) -> None:
+    """Convert, write and report each input as its conversion comes back."""
+    by_source = {item.source: item for item in todo}
+    with closing(_outcomes(todo, settings)) as outcomes:
+        for outcome in outcomes:
+            _write_outputs(by_source[outcome.source], outcome, settings.force)
+            _record(outcome, tally, report, settings.verbose)
 
 
 def _write_outputs(item: Item, outcome: Outcome, force: bool) -> None:
-    for fmt, data in outcome.outputs.items():
-        target = item.targets[fmt]
-        if target is None:
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        else:
-            write_atomic(target, data, force=force)
+    """Write an outcome's outputs; a write error turns it into a failure."""
+    if outcome.error is not None:
+        return
+    try:
+        for fmt, data in outcome.outputs.items():
+            target = item.targets[fmt]
+            if target is None:
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
+            else:
+                write_atomic(target, data, force=force)
+    except Speech2TeiError as exc:
+        outcome.error = str(exc)
+    outcome.outputs = {}
 
 
-class _Progress:
-    """Plain progress lines on stderr (one per file) when it is not a terminal, else a counter."""
+def _record(outcome: Outcome, tally: Tally, report: _Reporter, verbose: bool) -> None:
+    tally.add(outcome)
+    if outcome.error is not None:
+        report.say(f"error: {outcome.error}", always=True)
+    elif verbose:
+        for line in outcome.warnings:
+            report.say(line, always=True)
+    report.step(outcome.source, outcome.size, outcome.error is None)
 
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total, self.done, self.quiet = total, 0, quiet
-        self.tty = sys.stderr.isatty()
 
-    def say(self, message: str) -> None:
-        if self.tty and not self.quiet:
-            sys.stderr.write("\r\033[K")
-        sys.stderr.write(message + "\n")
+# --- progress ----------------------------------------------------------------------------
 
-    def step(self, source: str, ok: bool) -> None:
+
+def _reporter(quiet: bool, total: int, total_bytes: int) -> _Reporter:
+    """A rich progress bar on a terminal, plain lines otherwise, nothing (but errors) when quiet."""
+    if quiet:
+        return _Reporter(total)
+    if sys.stderr.isatty() and total > 1:
+        return _RichReporter(total, total_bytes)
+    return _PlainReporter(total)
+
+
+class _Reporter:
+    """Quiet: only error lines (``always``) reach stderr."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+
+    def __enter__(self) -> _Reporter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def say(self, message: str, *, always: bool = False) -> None:
+        if always:
+            sys.stderr.write(message + "\n")
+            sys.stderr.flush()
+
+    def step(self, source: str, size: int, ok: bool) -> None:
         self.done += 1
-        if self.quiet or self.total < 2:
-            return
-        if self.tty:
-            sys.stderr.write(f"\r[{self.done}/{self.total}] {source[-60:]}")
-            if self.done == self.total:
-                sys.stderr.write("\n")
-        else:
-            sys.stderr.write(f"[{self.done}/{self.total}] {'ok' if ok else 'FAILED'} {source}\n")
+
+
+class _PlainReporter(_Reporter):
+    """One line per file on stderr (for logs and pipes), and every message."""
+
+    def say(self, message: str, *, always: bool = False) -> None:
+        sys.stderr.write(message + "\n")
         sys.stderr.flush()
+
+    def step(self, source: str, size: int, ok: bool) -> None:
+        self.done += 1
+        if self.total > 1:
+            self.say(f"[{self.done}/{self.total}] {'ok' if ok else 'FAILED'} {source}")
+
+
+class _RichReporter(_Reporter):
+    """A progress bar over the bytes to convert, with the file count and the current file.
+
+    It is redrawn when a file completes, not by rich's refresh thread: the process pool forks
+    its workers, and forking a process that runs other threads can deadlock the children.
+    """
+
+    def __init__(self, total: int, total_bytes: int) -> None:
+        super().__init__(total)
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        self.console = Console(stderr=True, highlight=False)
+        self.progress = Progress(
+            BarColumn(), TextColumn("{task.fields[files]}"), TransferSpeedColumn(),
+            TimeElapsedColumn(), TimeRemainingColumn(),
+            TextColumn("{task.fields[current]}", markup=False),
+            console=self.console, transient=False, auto_refresh=False)
+        self.task = self.progress.add_task("convert", total=max(total_bytes, 1),
+                                           files=f"0/{total} files", current="")
+
+    def __enter__(self) -> _Reporter:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def say(self, message: str, *, always: bool = False) -> None:
+        from rich.text import Text
+
+        self.console.print(Text(message))
+
+    def step(self, source: str, size: int, ok: bool) -> None:
+        self.done += 1
+        self.progress.update(self.task, advance=size, files=f"{self.done}/{self.total} files",
+                             current=source[-50:])
+        self.progress.refresh()

@@ -64,9 +64,22 @@ def has_inner_sentence_end(text: str) -> bool:
 
 
 def is_prose(text: str) -> bool:
-    """A paragraph of running text rather than a title, heading, name or date line."""
+    """A paragraph of running text rather than a title, heading, name or date line.
+
+    Prose has a sentence end inside it, or is long, or runs clause after clause, or stops at a
+    comma after a good run of text; a numbered line without a sentence inside is a heading
+    however long it is.
+    """
     text = text.strip()
-    return len(text) >= page_rules()["blocks"]["prose_min_chars"] or has_inner_sentence_end(text)
+    rules = page_rules()["blocks"]
+    if has_inner_sentence_end(text):
+        return True
+    if not text or starts_with_marker(text):
+        return False
+    clauses = sum(text.count(c) for c in "，,")
+    return (len(text) >= rules["prose_min_chars"]
+            or (len(text) >= rules["clause_min_chars"] and clauses >= rules["clause_commas"])
+            or (text[-1] in rules["open_end"] and len(text) >= rules["open_end_min_chars"]))
 
 
 def display_width(text: str) -> int:
@@ -102,30 +115,41 @@ def _segments(text: str) -> list[str]:
     body = text.strip()
     if len(body) < rules["inline_split_min_chars"]:
         return [body]
-    parts = [p for p in re.split(rules["inline_separator"], body) if p]
-    return _rejoin_letter_spacing(body, parts)
+    parts: list[str] = []
+    pos = 0
+    for gap in re.finditer(rules["inline_separator"], body):
+        if _is_paragraph_gap(body, gap):
+            parts.append(body[pos : gap.start()])
+            pos = gap.end()
+    parts.append(body[pos:])
+    return _rejoin_letter_spacing(body, [p for p in parts if p])
+
+
+def _is_paragraph_gap(body: str, gap: re.Match[str]) -> bool:
+    """A whitespace run inside a line that separates paragraphs: it holds a full-width space
+    (the 　　 indent of the next paragraph), or it follows a sentence end or precedes a
+    numbering marker. Double spaces inside a title (【 标  题 】, 深化改革  促进发展) are not."""
+    if "\u3000" in gap.group(0):
+        return True
+    before = body[: gap.start()]
+    return ends_sentence(before) or starts_with_marker(body[gap.end():])
 
 
 def _rejoin_letter_spacing(body: str, parts: list[str]) -> list[str]:
     """Join runs of one-character segments back (国　务　院 is one line, not three)."""
-    merged: list[str] = []
-    run_start: int | None = None
-    pos = 0
     spans: list[tuple[int, int]] = []
+    pos = 0
     for part in parts:
         start = body.index(part, pos)
         spans.append((start, start + len(part)))
         pos = start + len(part)
+    merged: list[str] = []
     i = 0
     while i < len(spans):
-        j = i
-        while j + 1 < len(spans) and spans[j][1] - spans[j][0] == 1 and spans[j + 1][1] - spans[j + 1][0] <= 1:
+        j = i  # extend over a run of one-character segments
+        while j + 1 < len(spans) and spans[j][1] - spans[j][0] == 1 and spans[j + 1][1] - spans[j + 1][0] == 1:
             j += 1
-        if j > i:
-            run_start = spans[i][0]
-            merged.append(body[run_start : spans[j][1]])
-        else:
-            merged.append(body[spans[i][0] : spans[i][1]])
+        merged.append(body[spans[i][0] : spans[j][1]])
         i = j + 1
     return merged
 
@@ -180,6 +204,8 @@ def _continues_wrapped(prev: _Piece, cur: _Piece, width: int) -> bool:
     rules = page_rules()["blocks"]
     if cur.blank_before or prev.inline_after or cur.hint or prev.hint:
         return False
+    if re.match(page_rules()["catalogue"], cur.text):
+        return False  # 【文章日期】… after a full 【 标  题 】 line is a field of its own
     if prev.width >= width - rules["wrap_slack"] and cur.indent < rules["indent_width"]:
         return True
     return _continues_centred_heading(prev, cur)
@@ -196,28 +222,44 @@ def _continues_centred_heading(prev: _Piece, cur: _Piece) -> bool:
 
 
 def _is_fragment(text: str) -> bool:
+    """A stray bit of a number on a line of its own (the "2.5" of PM2.5)."""
     return re.match(page_rules()["blocks"]["fragment"], text.strip()) is not None
 
 
-def continues_sentence(prev_text: str, next_text: str) -> bool:
-    """True when ``next_text`` plausibly carries on a sentence ``prev_text`` left open."""
+def continues_sentence(prev_text: str, next_text: str, *, after_fragment: bool = False) -> bool:
+    """True when ``next_text`` plausibly carries on a sentence ``prev_text`` left open.
+
+    ``after_fragment`` says that ``prev_text`` ends with a fragment joined from its own line,
+    which is evidence enough that the sentence goes on.
+    """
     rules = page_rules()
     prev_text, next_text = prev_text.strip(), next_text.strip()
     if not prev_text or not next_text or ends_sentence(prev_text):
         return False
-    if not (is_prose(prev_text) or _is_fragment(prev_text)):
+    if starts_with_marker(next_text) or re.match(rules["blocks"]["markup_start"], next_text):
         return False
-    if starts_with_marker(next_text) or re.match(rules["markdown_heading"] + "\\S", next_text):
+    fragment = _is_fragment(next_text)
+    if fragment and re.search(r"[A-Za-z0-9]$", prev_text):
+        return True  # ……细颗粒物PM / 2.5
+    if not (is_prose(prev_text) or after_fragment):
         return False
-    if next_text[0] in rules["continuation_start"] or _is_fragment(next_text):
+    if next_text[0] in rules["continuation_start"] or fragment:
         return True
-    return len(next_text) >= rules["blocks"]["continuation_min_chars"]
+    if not any(ch in rules["blocks"]["clause_marks"] for ch in next_text):
+        return False  # no clause in it: a title, a label, a name — not the rest of a sentence
+    if len(next_text) >= rules["blocks"]["continuation_min_chars"]:
+        return True
+    return _is_sentence_tail(next_text)
 
 
-def _joins_page_break(prev: _Piece | Block, cur: _Piece) -> bool:
-    if getattr(prev, "inline_after", False) or prev.hint or cur.hint:
+def _is_sentence_tail(text: str) -> bool:
+    """A short line that finishes a sentence (亩,任务十分艰巨。): a clause break inside, a sentence
+    end at the end, and not an address or closing words standing on their own line."""
+    rules = page_rules()
+    if not ends_sentence(text) or not any(c in text for c in "，,、"):
         return False
-    return continues_sentence(prev.text, cur.text)
+    words = [*rules["salutations"], *rules["closers"]]
+    return not any(text.startswith(w) for w in words)
 
 
 # --- Assembly ---------------------------------------------------------------------------
@@ -233,34 +275,41 @@ def make_blocks(lines: list[Line], *, wrap: bool | None = None) -> list[Block]:
     width = wrap_width(lines) if wrap is not False else None
     if wrap and width is None:
         width = max((p.width for p in pieces), default=0)
+    return _join_wrapped(pieces, width) if width is not None else _join_page_breaks(pieces)
+
+
+def _join_wrapped(pieces: list[_Piece], width: int) -> list[Block]:
+    """Hard-wrapped text: a line filled to the width goes on in the next unindented line."""
     blocks: list[Block] = []
-    last: _Piece | None = None
+    prev: _Piece | None = None
     for piece in pieces:
-        if blocks and last is not None and _should_join(last, piece, width):
-            prev = blocks[-1]
-            blocks[-1] = Block(prev.text + piece.text.strip(), prev.start, piece.no, prev.hint)
+        if blocks and prev is not None and _continues_wrapped(prev, piece, width):
+            last = blocks[-1]
+            blocks[-1] = Block(last.text + piece.text.strip(), last.start, piece.no, last.hint)
         else:
-            blocks.append(Block(piece.text.strip(), piece.no, piece.no, piece.hint))  # type: ignore[arg-type]
-        last = _Piece(blocks[-1].text, piece.no, blocks[-1].hint, piece.indent, piece.width,
-                      piece.blank_before, piece.inline_after)
-        if width is not None:
-            last.text = piece.text  # wrapped joining looks at the physical line only
-    return _join_page_breaks(blocks) if width is not None else blocks
+            blocks.append(_block(piece))
+        prev = piece
+    return blocks
 
 
-def _should_join(last: _Piece, piece: _Piece, width: int | None) -> bool:
-    if width is not None:
-        return _continues_wrapped(last, piece, width)
-    return _joins_page_break(last, piece)
-
-
-def _join_page_breaks(blocks: list[Block]) -> list[Block]:
-    """In wrapped text, paragraphs can still be cut by page breaks: join those too."""
-    out: list[Block] = []
-    for block in blocks:
-        if out and not out[-1].hint and not block.hint and continues_sentence(out[-1].text, block.text):
-            prev = out[-1]
-            out[-1] = Block(prev.text + block.text, prev.start, block.end, prev.hint)
+def _join_page_breaks(pieces: list[_Piece]) -> list[Block]:
+    """One paragraph per line, except sentences cut by a page break, which are joined."""
+    blocks: list[Block] = []
+    joinable = False  # the last block may be continued (not a heading, not an inline segment)
+    after_fragment = False
+    for piece in pieces:
+        text = piece.text.strip()
+        if blocks and joinable and not piece.hint and continues_sentence(
+                blocks[-1].text, text, after_fragment=after_fragment):
+            last = blocks[-1]
+            blocks[-1] = Block(last.text + text, last.start, piece.no, last.hint)
+            after_fragment = _is_fragment(text)
         else:
-            out.append(block)
-    return out
+            blocks.append(_block(piece))
+            after_fragment = False
+        joinable = not piece.inline_after and not blocks[-1].hint
+    return blocks
+
+
+def _block(piece: _Piece) -> Block:
+    return Block(piece.text.strip(), piece.no, piece.no, piece.hint)  # type: ignore[arg-type]

@@ -37,6 +37,8 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
 @dataclass(slots=True)
 class Cleaned:
+    """The cleaned lines, one per source line (removed lines are empty), and the ledger."""
+
     lines: list[Line]
     removed: list[Removal] = field(default_factory=list)
 
@@ -54,6 +56,9 @@ class Rules:
 
     furniture: list[Furniture]
     buttons: frozenset[str]
+    link_bullet: re.Pattern[str]
+    link_max_chars: int
+    link_not_link: re.Pattern[str]
     orphan_closers: str
     tail_min_furniture: int
     tail_max_link_chars: int
@@ -102,6 +107,9 @@ def load_rules() -> Rules:
         furniture=[Furniture(re.compile(row["pattern"]), row.get("takes_next"),
                              bool(row.get("page_end"))) for row in data["furniture"]],
         buttons=frozenset(str(b) for b in data["buttons"]),
+        link_bullet=re.compile(data["links"]["bullet"]),
+        link_max_chars=int(data["links"]["max_chars"]),
+        link_not_link=re.compile(data["links"]["not_link"]),
         orphan_closers=data["orphan_closers"],
         tail_min_furniture=int(tail["min_furniture"]),
         tail_max_link_chars=int(tail["max_link_chars"]),
@@ -165,8 +173,9 @@ class Ledger:
         self.removed: list[Removal] = []
 
     def note(self, text: str, reason: str, line: int) -> None:
+        """Record ``text`` (outer whitespace trimmed: it never counts) unless it is blank."""
         if text.strip():
-            self.removed.append(Removal(text, reason, line))
+            self.removed.append(Removal(text.strip(), reason, line))
 
     def sub(self, work: Work, pattern: re.Pattern[str], reason: str,
             replace: Callable[[re.Match[str]], str | None] | str = "") -> bool:
@@ -190,7 +199,7 @@ class Ledger:
 
     def drop_line(self, work: Work, reason: str) -> None:
         """Remove the whole line, ledgering what is left of it."""
-        self.note(work.text.strip(), reason, work.no)
+        self.note(work.text, reason, work.no)
         work.text = ""
         work.gone = reason
 
@@ -200,8 +209,7 @@ def clean_lines(raw: list[str], first_line: int = 1, *,
     """Clean ``raw`` lines (numbered from ``first_line``); ``hints`` maps 0-based index → hint."""
     rules = load_rules()
     hints = hints or {}
-    work = [Work(text, no, hints.get(i)) for i, (no, text) in enumerate(zip(range(first_line,
-            first_line + len(raw)), raw, strict=True))]
+    work = [Work(text, first_line + i, hints.get(i)) for i, text in enumerate(raw)]
     ledger = Ledger()
     for w in work:
         strip_layout(w, rules, ledger)
@@ -215,7 +223,7 @@ def clean_lines(raw: list[str], first_line: int = 1, *,
     remove_furniture(work, rules, ledger)
     remove_duplicate_pages(work, rules, ledger)
     lines = [Line(w.text, w.no, w.hint if w.kept else None) for w in work]  # type: ignore[arg-type]
-    return Cleaned(lines, ledger.removed)
+    return Cleaned(lines, sorted(ledger.removed, key=lambda r: r.line))
 
 
 # --- 1. layout ---------------------------------------------------------------------------
@@ -283,14 +291,19 @@ def strip_tags(w: Work, rules: Rules, ledger: Ledger) -> None:
 
 
 def strip_markdown(work: list[Work], rules: Rules, ledger: Ledger) -> None:
-    """Front matter, heading markers, quote prefixes and rules, when the file is Markdown."""
+    """Front matter, heading markers, quote prefixes and rules, when the file is Markdown.
+
+    A level-1 heading that is the file's first heading is the document title (hint "title");
+    every other heading line gets hint "heading".
+    """
     front = front_matter_end(work, rules)
     headings = [w for w in work if rules.md_heading.match(w.text)]
     if front is None and not headings:
         return
-    for w in work[: (front or -1) + 1]:
-        ledger.drop_line(w, "markup")
-    first_text = next((w for w in work if w.kept), None)
+    if front is not None:
+        for w in work[: front + 1]:
+            ledger.drop_line(w, "markup")
+    title = next((w for w in headings if not w.gone), None)
     for w in headings:
         if w.gone:
             continue
@@ -301,7 +314,7 @@ def strip_markdown(work: list[Work], rules: Rules, ledger: Ledger) -> None:
         w.text = match.group(1) + w.text[match.end():]
         ledger.sub(w, rules.md_closing_hashes, "markup")
         if w.text.strip():
-            w.hint = "title" if level == 1 and w is first_text else "heading"
+            w.hint = "title" if level == 1 and w is title else "heading"
     for w in work:
         if not w.kept:
             continue
@@ -382,6 +395,9 @@ def match_furniture_line(work: list[Work], i: int, rules: Rules, ledger: Ledger)
             continue
         ledger.drop_line(w, "boilerplate")
         w.page_end = row.page_end
+        if row.takes_next == "links":
+            remove_link_list(work, i, rules, ledger)
+            return
         nxt = next_nonblank(work, i)
         if row.takes_next and nxt is not None and work[nxt].kept:
             taken = work[nxt].text.strip()
@@ -389,6 +405,20 @@ def match_furniture_line(work: list[Work], i: int, rules: Rules, ledger: Ledger)
                     row.takes_next == "link" and len(taken) <= 80):
                 ledger.drop_line(work[nxt], "boilerplate")
         return
+
+
+def remove_link_list(work: list[Work], i: int, rules: Rules, ledger: Ledger) -> None:
+    """The lines under a 相关链接 header while they are bullets or short link titles."""
+    j = next_nonblank(work, i)
+    while j is not None and work[j].kept:
+        text = work[j].text.strip()
+        if any(row.pattern.fullmatch(text) for row in rules.furniture):
+            return  # the next piece of furniture ends the list; the main loop takes it
+        bullet = bool(rules.link_bullet.fullmatch(text))
+        if not bullet and (len(text) > rules.link_max_chars or rules.link_not_link.search(text)):
+            return
+        ledger.drop_line(work[j], "boilerplate")
+        j = next_nonblank(work, j)
 
 
 BARE_NAME = re.compile(rf"[{CJK}·•A-Za-z ]{{1,10}}")
@@ -485,17 +515,16 @@ def remove_duplicate_pages(work: list[Work], rules: Rules, ledger: Ledger) -> No
     """
     seq = [(squash(w.text), i) for i, w in enumerate(work) if w.kept]
     keys = [k for k, _ in seq]
-    seen: dict[tuple[str, ...], list[int]] = {}
+    seen: dict[str, list[int]] = {}
     i = 0
     while i < len(seq):
-        probe = tuple(keys[i:i + 3])
-        length = longest_earlier_run(keys, i, seen.get(probe, []))
+        length = longest_earlier_run(keys, i, seen.get(keys[i], []))
         if length and is_page_copy(keys[i:i + length], rules):
             for _, idx in seq[i:i + length]:
                 ledger.drop_line(work[idx], "duplicate-page")
             i += length
             continue
-        seen.setdefault(probe, []).append(i)
+        seen.setdefault(keys[i], []).append(i)
         i += 1
 
 

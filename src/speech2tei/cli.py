@@ -80,17 +80,24 @@ def convert(
     skip_existing: Annotated[bool, typer.Option(
         "--skip-existing", help="Skip inputs whose outputs all exist (resume a batch).")] = False,
     glob: Annotated[str, typer.Option("--glob", help="Files to take from directories.")] = "*.txt",
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Worker processes (0: one per core).")] = 0,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")] = False,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", help="Worker processes (default 0: one per core; 1: no pool).")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary (errors still show).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every warning on stderr.")] = False,
 ) -> None:
-    """Convert inputs to JSON and/or TEI P5 XML (validated before anything is written)."""
-    from .batch import BatchSettings, run_batch
+    """Convert inputs to JSON and/or TEI P5 XML (validated before anything is written).
 
-    formats = [f.strip() for f in to.split(",") if f.strip()]
+    Directories are searched recursively with --glob and mirrored under -o OUTDIR. A failing
+    file is reported and skipped (exit 1 at the end); Ctrl-C stops with no partial file (exit 130).
+    """
+    from .batch import EXIT_INTERRUPTED, BatchSettings, run_batch
+
+    formats = list(dict.fromkeys(f.strip() for f in to.split(",") if f.strip()))
     bad = [f for f in formats if f not in ("json", "tei")]
     if bad or not formats:
         raise fail(f"--to takes json and/or tei, not {to!r}")
+    if jobs < 0:
+        raise fail(f"--jobs must be 0 (one per core) or more, not {jobs}")
     try:
         settings = BatchSettings(
             inputs=inputs, formats=formats, output=output, options=_options(encoding, errors, rules, fmt),
@@ -98,6 +105,8 @@ def convert(
         code = run_batch(settings)
     except Speech2TeiError as exc:
         raise fail(str(exc), exc.exit_code) from exc
+    except KeyboardInterrupt:
+        raise fail("interrupted", EXIT_INTERRUPTED) from None
     raise typer.Exit(code)
 
 
@@ -141,6 +150,61 @@ def validate(
     from .validate import validate_command
 
     validate_command(files, tei_all)
+
+
+@app.command()
+def preview(
+    input: Annotated[str, typer.Argument(help="Input file; - reads stdin.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing output.")] = False,
+    encoding: EncodingOpt = None,
+    errors: ErrorsOpt = "strict",
+    rules: RulesOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """Write a self-contained HTML page: the text with its markers highlighted, the outline beside it."""
+    from .batch import read_conversion
+    from .preview import write_preview
+
+    explained: list = []
+    try:
+        conv = read_conversion(input, _options(encoding, errors, rules, fmt), explained)
+        write_preview(conv, explained, output, force=force)
+    except Speech2TeiError as exc:
+        raise fail(str(exc), exc.exit_code) from exc
+
+
+@app.command()
+def report(
+    inputs: Annotated[list[str], typer.Argument(help="Input files or directories.")],
+    output: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "-o", "--output", help="The report file (default: standard output).")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="html or json.")] = "html",
+    previews: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--previews", help="Also write each file's preview into this folder and link it.")] = None,
+    glob: Annotated[str, typer.Option("--glob", help="Files to take from directories.")] = "*.txt",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing report and previews.")] = False,
+    encoding: EncodingOpt = None,
+    errors: ErrorsOpt = "strict",
+    rules: RulesOpt = None,
+    fmt: FormatOpt = None,
+) -> None:
+    """A corpus overview: per file documents, sections, warnings and failures, the worst first."""
+    from .report import Previews, build_report, write_report
+
+    if format not in ("html", "json"):
+        raise fail(f"--format must be html or json, not {format!r}")
+    report_dir = output.parent if output is not None else Path.cwd()
+    try:
+        where = Previews(previews, report_dir, force) if previews is not None else None
+        result = build_report(inputs, _options(encoding, errors, rules, fmt), glob=glob, previews=where)
+        write_report(result, format, output, force=force)
+    except Speech2TeiError as exc:
+        raise fail(str(exc), exc.exit_code) from exc
+    failed = [row for row in result.rows if row.status != "ok"]
+    for row in failed:
+        typer.echo(f"speech2tei: {row.error}", err=True)
+    raise typer.Exit(EXIT_FAILED if failed else EXIT_OK)
 
 
 def main() -> None:

@@ -53,6 +53,8 @@ CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 @dataclass(slots=True)
 class Decoded:
+    """Decoded text, the encoding that read it, and where bytes were replaced (if allowed)."""
+
     text: str
     encoding: str
     replaced: list[int] = field(default_factory=list)
@@ -71,10 +73,8 @@ def decode_bytes(data: bytes, *, name: str = "<input>", encoding: str | None = N
     kind = binary_kind(data)
     if kind:
         raise InputError(f"binary file ({kind})", path=name)
-    if encoding:
-        decoded = decode_forced(data, encoding, name, errors)
-    else:
-        decoded = decode_detected(data, name, errors)
+    decoded = (decode_forced(data, encoding, name, errors) if encoding
+               else decode_detected(data, name, errors))
     check_text(decoded.text, name)
     return decoded
 
@@ -84,21 +84,23 @@ def binary_kind(data: bytes) -> str | None:
     for magic, kind in MAGIC_NUMBERS:
         if data.startswith(magic):
             return kind
-    if b"\x00" in data and not data.startswith(tuple(bom for bom, _ in BOMS)):
-        if bomless_utf16(data) is None:
-            return "contains NUL bytes"
+    has_bom = data.startswith(tuple(bom for bom, _ in BOMS))
+    if b"\x00" in data and not has_bom and bomless_utf16(data) is None:
+        return "contains NUL bytes"
     return None
 
 
-def bomless_utf16(data: bytes) -> str | None:
-    """``utf-16-le``/``-be`` when NULs sit on one parity only and the bytes decode as text."""
-    if len(data) % 2:
+def bomless_utf16(data: bytes, share: float = 0.2) -> str | None:
+    """``utf-16-le``/``-be`` when NULs fill at least ``share`` of one byte parity (the high
+    bytes of ASCII characters), hardly any of the other, and the bytes decode as text."""
+    if len(data) % 2 or len(data) < 4:
         return None
     even = data[0::2].count(0)
     odd = data[1::2].count(0)
-    if odd > 4 * even and odd:
+    half = len(data) // 2
+    if odd >= share * half and even * 10 <= odd:
         candidate = "utf-16-le"
-    elif even > 4 * odd and even:
+    elif even >= share * half and odd * 10 <= even:
         candidate = "utf-16-be"
     else:
         return None
@@ -116,17 +118,21 @@ def decode_forced(data: bytes, encoding: str, name: str, errors: str) -> Decoded
     except LookupError as exc:
         raise InputError(f"unknown encoding {encoding!r}", path=name) from exc
     if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
-        codec = "utf-8-sig"
+        decoded = decode_with(data[3:], codec, name, errors, method="forced", base=3)
+        decoded.encoding = "utf-8-sig"
+        return decoded
     return decode_with(data, codec, name, errors, method="forced")
 
 
 def decode_detected(data: bytes, name: str, errors: str) -> Decoded:
     """The cascade: BOM → UTF-8 → GB18030 (→ charset-normalizer when it finds a better fit)."""
-    for bom, codec in BOMS:
+    for bom, label in BOMS:
         if data.startswith(bom):
-            if codec == "utf-8-sig":
-                return decode_with(data, codec, name, errors, method="bom")
-            return decode_with(data[len(bom):], codec, name, errors, method="bom", base=len(bom))
+            codec = "utf-8" if label == "utf-8-sig" else label
+            decoded = decode_with(data[len(bom):], codec, name, errors, method="bom",
+                                  base=len(bom))
+            decoded.encoding = label
+            return decoded
     bomless = bomless_utf16(data) if b"\x00" in data else None
     if bomless:
         return decode_with(data, bomless, name, errors, method="detected")
@@ -236,10 +242,11 @@ def detector_guess(data: bytes) -> str | None:
 
 
 def mostly_utf8(data: bytes) -> bool:
-    """True when bad UTF-8 sequences are rare: a damaged UTF-8 file rather than a GBK one."""
-    _, replaced = decode_replacing(data, "utf-8")
-    non_ascii = sum(1 for byte in data if byte >= 0x80)
-    return len(replaced) <= max(1, non_ascii // 100)
+    """True when valid UTF-8 characters far outnumber bad sequences: a damaged UTF-8 file
+    rather than a GBK one (GBK bytes seldom form valid UTF-8 sequences)."""
+    text, replaced = decode_replacing(data, "utf-8")
+    good = sum(1 for ch in text if ord(ch) >= 0x80) - len(replaced)
+    return good >= 3 * len(replaced)
 
 
 def check_text(text: str, name: str) -> None:

@@ -14,6 +14,7 @@ Nothing is dropped: text that is not front or back matter stays in ``Front.body`
 
 from __future__ import annotations
 
+import copy
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ from .model import Block, FrontItem, Metadata
 
 @dataclass(slots=True)
 class Front:
+    """One document's front items, back items and the body blocks between them."""
+
     meta: Metadata
     front: list[FrontItem] = field(default_factory=list)
     back: list[FrontItem] = field(default_factory=list)
@@ -41,18 +44,17 @@ class Front:
 
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4,
               "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_NUM = r"[0-9０-９]{1,4}|[〇○零OＯ一二三四五六七八九十]{1,4}"
 _DATE_RE = re.compile(
-    rf"(?:(?P<y>[0-9０-９]{{4}}|[〇○零OＯ一二三四五六七八九]{{4}})\s*年\s*)?"
-    rf"(?P<m>[0-9０-９]{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月"
-    rf"(?:\s*(?P<d>[0-9０-９]{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日)?"
+    r"(?:(?P<y>[0-9０-９]{4}|[〇○零OＯ一二三四五六七八九]{4})\s*年\s*)?"
+    r"(?P<m>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*月"
+    r"(?:\s*(?P<d>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*日)?"
 )
-_YEAR_ONLY_RE = re.compile(rf"(?P<y>[0-9０-９]{{4}}|[〇○零一二三四五六七八九]{{4}})\s*年")
+_YEAR_ONLY_RE = re.compile(r"(?P<y>[0-9０-９]{4}|[〇○零一二三四五六七八九]{4})\s*年")
+_NUMERIC_DATE_RE = re.compile(r"(?<![0-9０-９])([12][0-9]{3})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?![0-9])")
 _TIME_RE = re.compile(r"[0-9０-９]{1,2}\s*[时:：]\s*[0-9０-９]{1,2}\s*分?")
-_NUM_RE = re.compile(_NUM)
 
 
-def _cn_number(text: str) -> int:
+def cn_number(text: str) -> int:
     """Value of an Arabic (half or full width) or Chinese numeral up to 9999."""
     text = unicodedata.normalize("NFKC", text)
     if text.isdigit():
@@ -75,7 +77,12 @@ class DateFact:
 
 
 def find_date(text: str) -> DateFact | None:
-    """The first date written in ``text`` (2023年2月10日, 一九四二年五月, 10月18日)."""
+    """The first date written in ``text`` (2023年2月10日, 一九四二年五月, 10月18日, 2026-02-02)."""
+    numeric = _NUMERIC_DATE_RE.search(text)
+    if numeric:
+        y, m, d = (int(unicodedata.normalize("NFKC", g)) for g in numeric.groups())
+        if 1 <= m <= 12 and 1 <= d <= 31:
+            return DateFact(numeric.group(0), f"{y:04d}-{m:02d}-{d:02d}")
     match = _DATE_RE.search(text)
     if match is None:
         year = _YEAR_ONLY_RE.search(text)
@@ -83,20 +90,25 @@ def find_date(text: str) -> DateFact | None:
     year, month, day = match.group("y"), match.group("m"), match.group("d")
     iso = None
     if year and day:
-        y, m, d = _cn_number(year), _cn_number(month), _cn_number(day)
+        y, m, d = cn_number(year), cn_number(month), cn_number(day)
         if 1 <= m <= 12 and 1 <= d <= 31:
             iso = f"{y:04d}-{m:02d}-{d:02d}"
     return DateFact(match.group(0).strip(), iso)
 
 
 def is_date_line(text: str) -> bool:
-    """A line that is only a date: （2023年2月10日）, 2023年2月10日, （一九四二年五月）."""
+    """A line that is only a date, as written under a title: （2023年2月10日）, 2023年2月10日,
+    （一九四二年五月）, （1996年4月16日于北京）, （刘忠德  １９９６年８月１８日）, 2026年02月10日 07时41分."""
     core = _strip_brackets(text)
-    match = _DATE_RE.fullmatch(core) or _YEAR_ONLY_RE.fullmatch(core)
-    if match:
-        return match.group("y") is not None or "日" in core
-    with_time = _DATE_RE.match(core)
-    return bool(with_time and with_time.group("y") and _TIME_RE.fullmatch(core[with_time.end():].strip()))
+    match = _DATE_RE.search(core)
+    if match is None:
+        return _YEAR_ONLY_RE.fullmatch(core) is not None
+    if match.group("y") is None and match.group("d") is None:
+        return False
+    before, after = core[: match.start()].strip(), core[match.end():].strip()
+    before_ok = not before or _is_bare_name(before)
+    after_ok = not after or _TIME_RE.fullmatch(after) is not None or re.fullmatch(r"于[\u4e00-\u9fff]{1,8}", after)
+    return before_ok and bool(after_ok)
 
 
 def _strip_brackets(text: str) -> str:
@@ -109,17 +121,9 @@ def _strip_brackets(text: str) -> str:
 # --- Line kinds ---------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _re(name: str) -> re.Pattern[str]:
-    return re.compile(page_rules()[name])
-
-
-def _compiled(name: str) -> re.Pattern[str]:
-    return _re_cache(name)
-
-
 @lru_cache(maxsize=32)
-def _re_cache(name: str) -> re.Pattern[str]:
+def _compiled(name: str) -> re.Pattern[str]:
+    """A pattern of data/frontmatter.yaml, compiled once."""
     return re.compile(page_rules()[name])
 
 
@@ -142,14 +146,16 @@ def plain_title(text: str) -> str:
 def is_subtitle(text: str) -> bool:
     """——在全市招商引资工作会议上的讲话; （2026年1月27日在…会议上）; 在…开幕式上的讲话."""
     text = text.strip()
-    if _compiled("subtitle_dash").match(text):
-        return True
+    dash = _compiled("subtitle_dash").match(text)
+    if dash:
+        return re.search(r"[\u4e00-\u9fff]{2}", text[dash.end():]) is not None
     core = _strip_brackets(text)
     occasion = _compiled("occasion").search(core)
     if occasion is None or has_inner_sentence_end(core) or len(core) > 80:
         return False
-    before = core[: occasion.start()]
-    return core.startswith("在") or find_date(before) is not None and len(before) <= 20
+    before = core[: occasion.start()].strip()
+    date = find_date(before)
+    return core.startswith("在") or (date is not None and before == date.text)
 
 
 def occasion_of(text: str) -> str | None:
@@ -160,8 +166,8 @@ def occasion_of(text: str) -> str | None:
         return None
     occasion = match.group("occasion")
     date = find_date(occasion)
-    if date and occasion.startswith(date.text):
-        occasion = occasion[len(date.text):]
+    if date and "月" in date.text and occasion.startswith(date.text):
+        occasion = occasion[len(date.text):]  # 2026年1月26日在… — the meeting's own name has no day
     return occasion.strip() or None
 
 
@@ -175,6 +181,15 @@ def salutation_length(text: str) -> int:
             return lead + len(word) + 1
         if stripped == word:
             return len(text)
+    return 0
+
+
+def addressee_length(text: str) -> int:
+    """Length of a gongwen addressee opening ``text`` (各省、自治区…：), colon included; 0 if none."""
+    for colon in ("：", ":"):
+        end = text.find(colon, 0, 90)
+        if end > 0 and _compiled("addressee").match(text[: end + 1].strip()):
+            return end + 1
     return 0
 
 
@@ -205,9 +220,7 @@ def is_trailer(text: str) -> bool:
     stripped = text.strip()
     if len(stripped) > 120 or has_inner_sentence_end(re.sub(page_rules()["trailer_junk"], "", stripped)):
         return False
-    return any(re.search(p, stripped) for p in page_rules()["trailers"]) and (
-        "本文" in stripped or "这是" in stripped or stripped.lstrip("?？#＃`")[:1] in "（("
-    )
+    return any(re.search(p, stripped) for p in page_rules()["trailers"])
 
 
 def _role_words() -> list[str]:
@@ -215,31 +228,41 @@ def _role_words() -> list[str]:
 
 
 _NAME = r"[\u4e00-\u9fff](?:[\s\u00a0\u2002\u3000]?[\u4e00-\u9fff]){1,3}"
+_GAP = r"[\s\u00a0\u2002\u3000]"
 
 
 def speaker_of(text: str) -> tuple[str | None, str | None] | None:
-    """(role, name) of a speaker line: 市长 张三, 广东省省长 孟凡利, 国务院总理 李强, 路明副部长.
+    """(role, name) of a speaker line: 市长 张三, 广东省省长 孟凡利, 国务院总理 李强, 路明副部长,
+    or a role alone (市长). None when the text is not one of these.
 
-    None when the text is not a speaker line.
+    The role and the name must be set apart by a space, or the line be a bare "name role" of
+    a few characters, so that titles like "…委员会通知" are not read as "委员 会通知".
     """
     text = text.strip()
     for role in _role_words():
         where = text.rfind(role)
         if where < 0:
             continue
-        before, after = text[: where + len(role)].strip(), text[where + len(role):].strip()
-        if after and re.fullmatch(_NAME, after) and len(before) <= 30:
-            return before, re.sub(r"\s", "", after)
-        if not after and where > 0 and re.fullmatch(_NAME, text[:where].strip()) and where <= 4:
+        before, after = text[: where + len(role)].strip(), text[where + len(role):]
+        gap = re.match(_GAP, after) is not None
+        name = after.strip()
+        if name and gap and re.fullmatch(_NAME, name) and len(before) <= 30:
+            return before, re.sub(r"\s", "", name)
+        if name and not gap and 2 <= len(name) <= 3 and _is_bare_name(name) and not name.startswith("会") \
+                and len(before) <= 30:
+            return before, name  # 国务院副总理兼国家计划委员会主任姚依林
+        if not name and 2 <= where <= 4 and re.fullmatch(_NAME, text[:where].strip()):
             return role, re.sub(r"\s", "", text[:where])
-        if not after and where == 0:
+        if not name and where == 0:
             return role, None
     return None
 
 
 def _is_bare_name(text: str) -> bool:
+    """A person's name alone (习近平, 李 强): two to four characters, not an organisation."""
     text = text.strip()
-    return len(text) <= 7 and re.fullmatch(_NAME, text) is not None
+    return (len(text) <= 7 and re.fullmatch(_NAME, text) is not None
+            and text[-1] not in page_rules()["front"]["name_not_end"])
 
 
 def _catalogue(text: str) -> tuple[str, str] | None:
@@ -255,7 +278,8 @@ def _catalogue(text: str) -> tuple[str, str] | None:
 def _title_like(text: str, limit: int) -> bool:
     text = text.strip()
     body = text[_markdown_marks(text):]
-    return (0 < len(body) <= limit and not has_inner_sentence_end(body) and body[-1] not in "。；;：:，,"
+    return (0 < len(body) <= limit and re.search(r"\w", body) is not None
+            and not has_inner_sentence_end(body) and body[-1] not in "。；;：:，,"
             and not starts_with_marker(body) and not is_date_line(body) and not is_salutation(body))
 
 
@@ -271,11 +295,12 @@ class _Reader:
     back: list[FrontItem] = field(default_factory=list)
     date_rank: int = 99
     """How good the current Metadata.date is (lower is better): a subtitle's date beats a
-    dateline's, which beats a page's publication stamp."""
+    date line's, which beats a trailer's, a dateline's and a closing signature's."""
+    pending_field: bool = False
+    """The last block was a page field label with its value on the next line (来源:)."""
 
-    def add(self, kind: str, text: str, block: Block, first_line_only: bool = False) -> FrontItem:
-        span = (block.start, block.start if first_line_only else block.end)
-        item = FrontItem(kind, text, span)  # type: ignore[arg-type]
+    def add(self, kind: str, text: str, block: Block) -> FrontItem:
+        item = FrontItem(kind, text, (block.start, block.end))  # type: ignore[arg-type]
         self.front.append(item)
         return item
 
@@ -305,9 +330,12 @@ def _cut_run_together(text: str) -> list[str]:
 
 
 def _cut_at_dash(text: str) -> list[str]:
+    """政府工作报告——2024年3月5日在…上: a title running into its subtitle."""
     match = re.search(r"(——|-{2,})", text)
     if match and match.start() > 0 and _title_like(text[: match.start()], 80):
-        return [text[: match.start()], text[match.start():]]
+        rest = text[match.start():]
+        if _compiled("occasion").search(rest) or find_date(rest):
+            return [text[: match.start()], rest]
     return [text]
 
 
@@ -315,10 +343,9 @@ def _cut_before_doc_number(text: str) -> list[str]:
     match = _compiled("doc_number").search(text)
     if match is None or match.start() == 0:
         return [text]
-    # the issuer prefix of the number (国发, 劳社部发) sits right before the bracket: find where
-    # the title ends — at 通知/意见/决定/方案/规划/办法 … or at a separator
-    head = text[: match.start()]
-    cut = _title_end(head + match.group(0))
+    # the issuer prefix of the number (国发, 劳社部发) runs straight on from the title: cut
+    # after the title's last word (通知, 意见 …) that the number follows
+    cut = _title_end(text[: match.end()])
     if cut is None or cut >= len(text):
         return [text]
     return [text[:cut], text[cut:]]
@@ -327,7 +354,7 @@ def _cut_before_doc_number(text: str) -> list[str]:
 def _title_end(text: str) -> int | None:
     """Where a document title ends inside ``text`` (after 的通知/的意见/…), or None."""
     best = None
-    for word in ("通知", "意见", "决定", "方案", "规划", "办法", "规定", "报告", "批复", "纲要", "计划"):
+    for word in page_rules()["front"]["title_ends"]:
         for m in re.finditer(word, text):
             end = m.end()
             rest = text[end:].lstrip()
@@ -361,6 +388,7 @@ def _cut_speaker_tail(text: str) -> list[str]:
 def extract_front(blocks: list[Block]) -> Front:
     """Front items, back items, body blocks and metadata of one document."""
     reader = _Reader()
+    blocks = _split_catalogue_body(blocks)
     body_start = _read_front(blocks, reader)
     body = list(blocks[body_start:])
     body = _split_salutation(body, reader)
@@ -369,15 +397,29 @@ def extract_front(blocks: list[Block]) -> Front:
     return Front(reader.meta, reader.front, reader.back, body)
 
 
+def _split_catalogue_body(blocks: list[Block]) -> list[Block]:
+    """【 正  文 】同志们：… — the body field label becomes a block of its own, so the text
+    after it is read like any first paragraph."""
+    limit = page_rules()["front"]["max_front_blocks"]
+    out: list[Block] = []
+    for index, block in enumerate(blocks):
+        field_ = _catalogue(block.text) if index < limit else None
+        if field_ and field_[0] == "body" and field_[1].strip():
+            value = field_[1]
+            out.append(Block(block.text[: len(block.text) - len(value)].rstrip(), block.start, block.start,
+                             block.hint))
+            out.append(Block(value.strip(), block.start, block.end))
+        else:
+            out.append(block)
+    return out
+
+
 def _read_front(blocks: list[Block], reader: _Reader) -> int:
     """Read front items from the start; return the index of the first body block."""
     limit = page_rules()["front"]["max_front_blocks"]
     index = 0
     while index < len(blocks) and index < limit:
-        block = blocks[index]
-        if block.hint == "heading" and any(i.kind == "title" for i in reader.front):
-            return index
-        if not _read_front_block(block, reader, blocks[index + 1:]):
+        if not _read_front_block(blocks[index], reader, blocks[index + 1:]):
             return index
         index += 1
         if reader.front and reader.front[-1].kind == "salute":
@@ -393,21 +435,38 @@ def _read_front_block(block: Block, reader: _Reader, following: list[Block]) -> 
         return _read_catalogue(block, catalogue, reader)
     if starts_with_marker(text[_markdown_marks(text):]) and block.hint != "title":
         return False
+    if block.hint == "heading" and _has_title(reader):
+        return False
     if re.search(page_rules()["caption"], text) and len(text) <= 150:
         reader.add("note", text, block)
+        return True
+    field_label = re.match(page_rules()["page_field"], text)
+    if field_label and len(text) <= 60:
+        reader.add("note", text, block)
+        reader.take_date(text, 2)
+        reader.pending_field = not text[field_label.end():].strip()
         return True
     if re.match(page_rules()["dateline"], text):
         reader.add("date", text, block)
         reader.take_date(text, 3)
         return True
-    parts = _cut_run_together(text) if len(text) <= 200 else [text]
-    if len(parts) > 1 and not all(_front_kind(p, reader, following) for p in parts):
-        return False
-    if len(parts) == 1 and _front_kind(text, reader, following) is None:
-        return False
-    for part in parts:
-        _take_part(part, _front_kind(part, reader, following) or "note", block, reader)
+    parts = [p.strip() for p in _cut_run_together(text)] if len(text) <= 200 else [text]
+    trial = copy.deepcopy(reader)  # a line is front only if all its parts are: try first
+    for k, part in enumerate(parts):
+        ahead = [Block(p, block.start, block.end) for p in parts[k + 1:]] + following
+        forced = k == 0 and block.hint is not None and not _has_title(trial)
+        kind = "title" if forced else _front_kind(part, trial, ahead)
+        if kind is None:
+            return False
+        _take_part(part, kind, block, trial)
+    trial.pending_field = False
+    for name in ("meta", "front", "back", "date_rank", "pending_field"):
+        setattr(reader, name, getattr(trial, name))
     return True
+
+
+def _has_title(reader: _Reader) -> bool:
+    return any(item.kind == "title" for item in reader.front)
 
 
 def _read_catalogue(block: Block, catalogue: tuple[str, str], reader: _Reader) -> bool:
@@ -419,13 +478,9 @@ def _read_catalogue(block: Block, catalogue: tuple[str, str], reader: _Reader) -
         reader.add("byline", block.text, block)
         if reader.meta.speaker is None and _is_bare_name(value):
             reader.meta.speaker = re.sub(r"\s", "", value)
-    elif kind == "body" and value.strip():
-        label = block.text[: len(block.text) - len(value)]
-        reader.add("note", label, block)
-        if is_salutation(value):
-            _take_part(value, "salute", block, reader)
-        else:
-            return False  # the body starts on this line: keep the rest as body text
+    elif kind == "date" and value.strip():
+        reader.add("date", block.text, block)
+        reader.take_date(value, 1)
     else:
         reader.add("note", block.text, block)
     return True
@@ -440,13 +495,16 @@ def _front_kind(text: str, reader: _Reader, following: list[Block]) -> str | Non
     if is_date_line(stripped):
         return "date"
     if is_subtitle(stripped):
-        return "subtitle"
+        undashed = _compiled("subtitle_dash").match(stripped) is None
+        return "title" if undashed and not titles and _title_like(stripped, 80) else "subtitle"
     if _compiled("doc_number").fullmatch(stripped):
         return "note"
-    if speaker_of(stripped) and len(stripped) <= 40:
+    if speaker_of(stripped) and len(stripped) <= 40 and (titles or len(stripped) <= 12):
         return "byline"
-    if titles and _is_bare_name(stripped) and len(re.sub(r"\s", "", stripped)) <= 4:
+    if titles and _is_bare_name(stripped):
         return "byline"
+    if reader.pending_field and len(stripped) <= 20:
+        return "note"  # 来源: / 四川日报 — the value of a page field on a line of its own
     if reader.front and reader.front[-1].kind == "subtitle" and _subtitle_open(reader.front[-1].text) \
             and _title_like(stripped, 40):
         return "subtitle"
@@ -454,16 +512,26 @@ def _front_kind(text: str, reader: _Reader, following: list[Block]) -> str | Non
         return None
     if not titles:
         return "title"
+    if stripped.startswith("##"):
+        return None  # a Markdown section heading, not a second title
     if plain_title(stripped) == plain_title(titles[-1].text):
         return "note"
-    if reader.front[-1].kind == "title" and _title_continues(stripped, following):
+    if not _title_continues(stripped, following):
+        return None
+    if reader.front[-1].kind == "title" and not _title_complete(titles[-1].text):
         return "title"
-    return None
+    return "retitle"
+
+
+def _title_complete(text: str) -> bool:
+    """A title that reads as finished: it ends in 报告, 通知, 讲话 …"""
+    return plain_title(text).endswith(tuple(page_rules()["front"]["title_ends"]))
 
 
 def _subtitle_open(text: str) -> bool:
     """A subtitle cut by wrapping: ——2026年1月26日在广东省第十四届 (the meeting name goes on)."""
-    return "在" in text and not re.search(page_rules()["subtitle_end"], text.strip())
+    return ("在" in text and _compiled("occasion").search(text) is None
+            and not re.search(page_rules()["subtitle_end"], text.strip()))
 
 
 def _title_continues(text: str, following: list[Block]) -> bool:
@@ -482,9 +550,16 @@ def _title_continues(text: str, following: list[Block]) -> bool:
 
 def _take_part(text: str, kind: str, block: Block, reader: _Reader, title_text: str | None = None) -> None:
     """Record one front item and the facts it carries."""
+    if kind == "retitle":  # the real title after a page heading: the earlier one becomes a note
+        for item in reader.front:
+            if item.kind == "title":
+                item.kind = "note"
+        reader.meta.title = None
+        kind = "title"
     previous = reader.front[-1] if reader.front else None
-    if previous is not None and previous.kind == kind and kind in ("title", "subtitle") \
-            and previous.lines[1] < block.start and not (kind == "title" and title_text is not None):
+    continues = (previous is not None and previous.kind == kind and kind in ("title", "subtitle")
+                 and previous.lines[1] < block.start)
+    if continues and previous is not None:
         # a title or subtitle going on over the next line: one item
         previous.text += text
         previous.lines = (previous.lines[0], block.end)
@@ -492,8 +567,9 @@ def _take_part(text: str, kind: str, block: Block, reader: _Reader, title_text: 
         reader.add(kind, text, block)
     if kind == "title":
         piece = plain_title(title_text if title_text is not None else text)
-        reader.meta.title = (reader.meta.title or "") + piece if previous and previous.kind == "title" \
-            else reader.meta.title or piece
+        reader.meta.title = (reader.meta.title or "") + piece if continues else reader.meta.title or piece
+        if is_subtitle(piece):  # 在延安文艺座谈会上的讲话 as the title names the occasion
+            reader.take_occasion(piece)
     elif kind == "subtitle":
         _take_subtitle(reader)
     elif kind == "date":
@@ -527,17 +603,15 @@ def _split_salutation(body: list[Block], reader: _Reader) -> list[Block]:
     if not body or any(i.kind == "salute" for i in reader.front):
         return body
     first = body[0]
-    length = salutation_length(first.text)
-    if not length or not first.text[length:].strip():
-        if length:
-            _take_part(first.text, "salute", first, reader)
-            return body[1:]
+    length = salutation_length(first.text) or addressee_length(first.text)
+    if not length:
         return body
-    salute = first.text[:length]
-    _take_part(salute, "salute", first, reader)
+    _take_part(first.text[:length], "salute", first, reader)
+    rest = first.text[length:].strip()
+    if not rest:
+        return body[1:]
     reader.front[-1].lines = (first.start, first.start)
-    rest = Block(first.text[length:].lstrip(), first.start, first.end, first.hint)
-    return [rest, *body[1:]]
+    return [Block(rest, first.start, first.end, first.hint), *body[1:]]
 
 
 # --- Reading the back -------------------------------------------------------------------
@@ -562,7 +636,25 @@ def _read_back(body: list[Block], reader: _Reader) -> list[Block]:
             body = body[:-1] + ([Block(rest, last.start, last.end, last.hint)] if rest.strip() else [])
             continue
         break
+    body = _read_signature(body, reader, items)
     reader.back = list(reversed(items))
+    return body
+
+
+def _read_signature(body: list[Block], reader: _Reader, items: list[FrontItem]) -> list[Block]:
+    """A closing date line (and the issuing body or signer right above it) of an official
+    document: 滨江市人民政府办公厅 / 2030年5月6日. ``items`` holds back items, last first."""
+    if len(body) < 3 or not is_date_line(body[-1].text) or find_date(body[-1].text) is None:
+        return body
+    date = body[-1]
+    items.append(FrontItem("date", date.text, (date.start, date.end)))
+    reader.take_date(date.text, 4)
+    body = body[:-1]
+    signer = body[-1].text.strip()
+    if len(signer) <= 30 and not ends_sentence(signer) and not starts_with_marker(signer) \
+            and not has_inner_sentence_end(signer) and not any(c in signer for c in "，,、：:"):
+        items.append(FrontItem("byline", body[-1].text, (body[-1].start, body[-1].end)))
+        body = body[:-1]
     return body
 
 

@@ -14,8 +14,9 @@ from .clean import clean_lines
 from .errors import InputError
 from .frontmatter import extract_front
 from .grammar import Grammar, default_grammar
+from .ledger import check_nothing_lost
 from .markers import Candidate, find_candidates, select_markers
-from .model import Block, Conversion, Document, Line
+from .model import Block, Conversion, Diagnostic, Document, Line
 from .readers import read_input
 from .split import split_documents
 from .tree import build_tree
@@ -29,6 +30,9 @@ class Options:
     errors: str = "strict"
     fmt: str | None = None
     grammar: Grammar | None = None
+    check_lossless: bool = True
+    """Check that every input character is in the output or the removed ledger (cheap: one
+    character count of the input and the output)."""
 
 
 @dataclass(slots=True)
@@ -59,12 +63,8 @@ def convert_bytes(data: bytes, name: str = "<input>", options: Options | None = 
     opts = options or Options()
     grammar = opts.grammar or default_grammar()
     raw = read_input(data, name, fmt=opts.fmt, encoding=opts.encoding, errors=opts.errors)
-    cleaned = clean_lines(raw.lines)
-    for line in cleaned.lines:
-        hint = raw.hints.get(line.no - 1)
-        if hint and line.hint is None:
-            line.hint = hint  # type: ignore[assignment]
-    split = split_documents(cleaned.lines)
+    cleaned = clean_lines(raw.lines, hints=raw.hints)
+    split = split_documents(cleaned.lines, removed=cleaned.removed)
     conv = Conversion(source=raw.source, page_title=split.page_title, uploader=split.uploader,
                       removed=[*raw.removed, *cleaned.removed, *split.removed],
                       page_front=split.page_front)
@@ -72,6 +72,18 @@ def convert_bytes(data: bytes, name: str = "<input>", options: Options | None = 
         conv.documents.append(parse_document(lines, index, grammar, explain))
     if not conv.documents:
         raise InputError("no text found", path=name)
+    if raw.replaced:
+        shown = ", ".join(str(offset) for offset in raw.replaced[:20])
+        more = f" and {len(raw.replaced) - 20} more" if len(raw.replaced) > 20 else ""
+        conv.warnings.append(Diagnostic(
+            "decode-replaced", f"{len(raw.replaced)} undecodable bytes replaced by U+FFFD at byte offsets "
+            f"{shown}{more}", None))
+    if opts.check_lossless:
+        problems = check_nothing_lost(raw.ledger_text, conv)
+        if problems:  # a bug of ours, not of the input: say so where the user sees it
+            conv.warnings.append(Diagnostic(
+                "text-lost", "the output does not hold every character of the input: " + "; ".join(problems[:5]),
+                None, "error"))
     return conv
 
 

@@ -1,14 +1,37 @@
-"""Stage 3: split a page into documents (a compilation holds several pieces)."""
+"""Stage 3: split a page into documents (a compilation holds several pieces).
+
+A compilation page (范文 sites) strings several speeches together under one page title:
+``篇1:TITLE`` … ``篇5:TITLE``, each label often followed by the title again on a line of its
+own, and ends with link lists ("(共5篇)", titles of other pages). Without 篇N labels, a page
+is split only on strong evidence: at least two title blocks (a title line repeated, or a title
+followed by a subtitle line ——在…上的讲话) with different titles, each followed by a speech.
+Anything less stays one document — almost every input is one.
+
+Where the text goes (nothing is lost):
+
+- the ``篇N:`` label → ``Removal(reason="compilation-label")``; the title after it stays as
+  the piece's first line (hint ``title``);
+- the title repeated on the next line → ``Removal(reason="duplicate-title")``;
+- page lines before the first piece (page title, uploader, furniture the cleaner left) and the
+  link list after the last piece → ``Split.page_front`` (kind ``title`` for the page title,
+  ``note`` for the rest).
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .blocks import ends_sentence, has_inner_sentence_end, page_rules, starts_with_marker
+from .frontmatter import cn_number, is_date_line, is_subtitle, is_trailer, plain_title
 from .model import FrontItem, Line, Removal
 
 
 @dataclass(slots=True)
 class Split:
+    """The documents of a page (each a list of lines, blank lines kept) and the page's own text."""
+
     documents: list[list[Line]]
     page_front: list[FrontItem] = field(default_factory=list)
     page_title: str | None = None
@@ -16,6 +39,189 @@ class Split:
     removed: list[Removal] = field(default_factory=list)
 
 
-def split_documents(lines: list[Line]) -> Split:
-    """One document per input until compilation markers (篇1:) are handled."""
-    return Split([lines])
+def split_documents(lines: list[Line], *, removed: list[Removal] | None = None) -> Split:
+    """The documents of a page: several for a compilation, else the page as one document.
+
+    ``removed`` is what the cleaner already took out; a compilation's uploader (作者:X) is read
+    from there when the cleaner removed that furniture line.
+    """
+    starts = _labelled_starts(lines)
+    labelled = bool(starts)
+    if not starts:
+        starts = _title_block_starts(lines)
+    if not starts:
+        return Split([lines])
+    split = Split([])
+    _read_page_head(lines[: starts[0]], split)
+    if split.uploader is None and removed:
+        split.uploader = _uploader_in(r.text for r in removed if r.line < lines[starts[0]].no)
+    bounds = [*starts, len(lines)]
+    for k in range(len(starts)):
+        piece = lines[bounds[k] : bounds[k + 1]]
+        if k == len(starts) - 1:
+            piece = _cut_page_tail(piece, split, _known_titles(lines, starts, split, labelled))
+        split.documents.append(_open_piece(piece, split, labelled))
+    return split
+
+
+# --- Finding the pieces -----------------------------------------------------------------
+
+
+def _label(text: str) -> re.Match[str] | None:
+    return re.match(page_rules()["compilation"]["label"], text)
+
+
+def _label_number(match: re.Match[str]) -> int:
+    return cn_number(match.group("num"))
+
+
+def _labelled_starts(lines: list[Line]) -> list[int]:
+    """Indexes of 篇1:, 篇2: … lines, when they number 1, 2, 3 … in order."""
+    starts: list[int] = []
+    for index, line in enumerate(lines):
+        match = _label(line.text)
+        if match is None:
+            continue
+        if _label_number(match) != len(starts) + 1:
+            return []
+        starts.append(index)
+    return starts
+
+
+def _nonblank(lines: list[Line], start: int = 0) -> list[int]:
+    return [i for i in range(start, len(lines)) if lines[i].text.strip()]
+
+
+def _is_title_line(line: Line) -> bool:
+    """A line that could be a piece title: short, no sentence inside, no numbering."""
+    text = line.text.strip()
+    limit = page_rules()["compilation"]["title_max_chars"]
+    if line.hint == "heading" or re.match(r"^\s*#{2,}", text):
+        return False
+    body = plain_title(text)
+    return (0 < len(body) <= limit and not has_inner_sentence_end(body) and not ends_sentence(body)
+            and not starts_with_marker(body) and not is_date_line(body))
+
+
+def _title_block_starts(lines: list[Line]) -> list[int]:
+    """Pieces without labels: title blocks with different titles, each followed by a speech."""
+    rules = page_rules()["compilation"]
+    nonblank = _nonblank(lines)
+    starts: list[int] = []
+    for k, index in enumerate(nonblank[:-1]):
+        line, nxt = lines[index], lines[nonblank[k + 1]]
+        if not _is_title_line(line):
+            continue
+        opens_block = nxt.text.strip() == line.text.strip() or is_subtitle(nxt.text)
+        if opens_block and (not starts or starts[-1] != nonblank[k - 1]):  # X / X / X counts once
+            starts.append(index)
+    if len(starts) < 2:
+        return []
+    titles = [plain_title(lines[i].text) for i in starts]
+    if len(set(titles)) != len(titles):
+        return []  # the same title again: a page repeated, not a compilation
+    bounds = [*starts, len(lines)]
+    for k in range(len(starts)):
+        text = "".join(ln.text.strip() for ln in lines[bounds[k] : bounds[k + 1]])
+        if len(text) < rules["piece_min_chars"]:
+            return []
+    head = "".join(ln.text.strip() for ln in lines[: starts[0]])
+    if len(head) >= rules["piece_min_chars"]:
+        return []  # a speech before the first title block: not a compilation
+    return starts
+
+
+# --- Page head and tail -----------------------------------------------------------------
+
+
+def _read_page_head(head: list[Line], split: Split) -> None:
+    """Page title, uploader and furniture before the first piece go to the page front."""
+    for line in head:
+        text = line.text.strip()
+        if not text:
+            continue
+        if split.page_title is None and _is_title_line(line):
+            split.page_title = plain_title(text)
+        if split.uploader is None:
+            split.uploader = _uploader_in([text])
+        kind = "title" if plain_title(text) == split.page_title else "note"
+        split.page_front.append(FrontItem(kind, line.text.strip(), (line.no, line.no)))
+
+
+def _uploader_in(texts: Iterable[str]) -> str | None:
+    pattern = page_rules()["compilation"]["uploader"]
+    for text in texts:
+        found = re.search(pattern, text)
+        if found:
+            return found.group("name")
+    return None
+
+
+def _known_titles(lines: list[Line], starts: list[int], split: Split, labelled: bool) -> list[str]:
+    """Page title and piece titles: lines echoing them after the last piece are links."""
+    titles = [split.page_title] if split.page_title else []
+    for index in starts:
+        text = lines[index].text
+        match = _label(text) if labelled else None
+        titles.append(plain_title(text[match.end():] if match else text))
+    return [t for t in titles if t]
+
+
+def _is_echo(text: str, titles: list[str]) -> bool:
+    """A line naming one of the page's titles: a link, a "(共5篇)" note, a download button."""
+    rules = page_rules()["compilation"]
+    if re.search(rules["count_note"], text) or any(w in text for w in rules["furniture_words"]):
+        return True
+    return any(t and (text == t or (len(t) >= 6 and t in text and len(text) <= len(t) + 40)) for t in titles)
+
+
+def _is_link_like(text: str) -> bool:
+    """A short line without a sentence end: a link title or a button."""
+    limit = page_rules()["compilation"]["tail_max_chars"]
+    return (len(text) <= limit and not ends_sentence(text) and not starts_with_marker(text)
+            and not is_date_line(text) and not is_trailer(text))
+
+
+def _cut_page_tail(piece: list[Line], split: Split, titles: list[str]) -> list[Line]:
+    """Move the link list after the last piece's final paragraph to the page front."""
+    nonblank = _nonblank(piece, 1)
+    tail_start, count, evidence = len(piece), 0, False
+    for index in reversed(nonblank):
+        text = piece[index].text.strip()
+        if _is_echo(text, titles):
+            evidence = True
+        elif not _is_link_like(text):
+            break
+        tail_start, count = index, count + 1
+    if count == 0 or not (evidence or count >= 3) or tail_start <= 1:
+        return piece
+    for line in piece[tail_start:]:
+        if line.text.strip():
+            split.page_front.append(FrontItem("note", line.text.strip(), (line.no, line.no)))
+    return piece[:tail_start]
+
+
+# --- Opening a piece --------------------------------------------------------------------
+
+
+def _open_piece(piece: list[Line], split: Split, labelled: bool) -> list[Line]:
+    """The piece's lines: label removed, title hinted, a repeated title line removed."""
+    first = piece[0]
+    match = _label(first.text) if labelled else None
+    title_text = first.text[match.end():].strip() if match else first.text.strip()
+    if match:
+        split.removed.append(Removal(match.group(0).strip(), "compilation-label", first.no))
+    out = [Line(title_text, first.no, "title")] if title_text else []
+    rest = piece[1:]
+    nonblank = _nonblank(rest)
+    if not title_text and nonblank:  # 篇1: with the title on the next line
+        index = nonblank[0]
+        out.append(Line(rest[index].text.strip(), rest[index].no, "title"))
+        title_text = rest[index].text.strip()
+        rest = rest[index + 1 :]
+        nonblank = _nonblank(rest)
+    if nonblank and rest[nonblank[0]].text.strip() == title_text:
+        repeat = rest[nonblank[0]]
+        split.removed.append(Removal(repeat.text.strip(), "duplicate-title", repeat.no))
+        rest = rest[: nonblank[0]] + rest[nonblank[0] + 1 :]
+    return out + rest

@@ -1,0 +1,96 @@
+"""The "nothing lost" check: input characters = document text + page front + removals."""
+
+from __future__ import annotations
+
+import pytest
+
+from speech2tei.clean import clean_lines
+from speech2tei.ledger import assert_nothing_lost, check_nothing_lost
+from speech2tei.model import (
+    Conversion,
+    Document,
+    FrontItem,
+    Paragraph,
+    Removal,
+    Section,
+    SourceInfo,
+)
+from speech2tei.readers import read_input
+
+INPUT = "收藏本文\n在某会议上的讲话\n同志们：\n一、总体要求\n要抓好落实的`关键。\n"
+
+
+def conversion(removed: list[Removal] | None = None, body_text: str = "要抓好落实的关键。",
+               page_front: list[FrontItem] | None = None) -> Conversion:
+    section = Section(marker="一、", style="cn-dun", family="heading", value=1, level=1,
+                      head="总体要求", children=[Paragraph(body_text, (5, 5))])
+    doc = Document(front=[FrontItem("title", "在某会议上的讲话", (2, 2)),
+                          FrontItem("salute", "同志们：", (3, 3))], body=[section])
+    return Conversion(source=SourceInfo("talk.txt"), documents=[doc],
+                      removed=removed if removed is not None else
+                      [Removal("收藏本文", "boilerplate", 1), Removal("`", "anti-copy", 5)],
+                      page_front=page_front or [])
+
+
+def test_invariant_holds() -> None:
+    assert check_nothing_lost(INPUT, conversion()) == []
+    assert_nothing_lost(INPUT, conversion())
+
+
+def test_lost_characters_are_named_with_counts() -> None:
+    conv = conversion(removed=[Removal("`", "anti-copy", 5)])
+    assert check_nothing_lost(INPUT, conv) == ["lost 1 × '收'", "lost 1 × '藏'", "lost 1 × '本'",
+                                               "lost 1 × '文'"]
+
+
+def test_invented_characters_are_named() -> None:
+    conv = conversion(body_text="要抓好落实的关键。xx")
+    assert check_nothing_lost(INPUT, conv) == ["invented 2 × 'x'"]
+
+
+def test_both_directions_at_once() -> None:
+    conv = conversion(body_text="要抓好落实的的关键。")
+    conv.removed = [Removal("收藏本文", "boilerplate", 1)]
+    problems = check_nothing_lost(INPUT, conv)
+    assert "lost 1 × '`'" in problems
+    assert "invented 1 × '的'" in problems
+
+
+def test_whitespace_never_counts() -> None:
+    spaced = INPUT.replace("同志们：", "\u3000\u3000同志们： \t\xa0")
+    assert check_nothing_lost(spaced, conversion()) == []
+
+
+def test_page_front_counts() -> None:
+    text = "某某讲话汇编\n" + INPUT
+    assert check_nothing_lost(text, conversion()) != []
+    conv = conversion(page_front=[FrontItem("title", "某某讲话汇编", (1, 1))])
+    assert check_nothing_lost(text, conv) == []
+
+
+def test_long_problem_lists_are_capped() -> None:
+    text = "".join(chr(0x4E00 + i) for i in range(50))
+    problems = check_nothing_lost(text, Conversion(source=SourceInfo("a.txt")), limit=5)
+    assert len(problems) == 6
+    assert problems[-1] == "lost: 45 more distinct characters not listed"
+
+
+def test_assert_nothing_lost_raises_with_the_problems() -> None:
+    conv = conversion(removed=[])
+    with pytest.raises(AssertionError, match=r"talk\.txt: nothing-lost check failed: lost 1 × '收'"):
+        assert_nothing_lost(INPUT, conv)
+
+
+def test_reader_and_cleaner_output_satisfy_the_ledger() -> None:
+    """A conversion built from what read_input and clean_lines return balances exactly."""
+    data = ("<html><head><title>页面标题</title><script>track()</script></head><body>"
+            "<p>当前位置：首页</p><p>同志们：</p><p>群众的`主体作用要发挥。</p></body></html>").encode()
+    raw = read_input(data, "page.html")
+    cleaned = clean_lines(raw.lines, hints=raw.hints)
+    kept = [line for line in cleaned.lines if line.text.strip()]
+    doc = Document(body=[Paragraph(line.text, (line.no, line.no)) for line in kept])
+    conv = Conversion(source=raw.source, documents=[doc], removed=[*raw.removed, *cleaned.removed])
+    assert [p.text for p in doc.body] == ["同志们：", "群众的主体作用要发挥。"]
+    assert check_nothing_lost(raw.ledger_text, conv) == []
+    conv.removed = cleaned.removed
+    assert check_nothing_lost(raw.ledger_text, conv) != []
