@@ -81,3 +81,14 @@ def test_comma_member_opens_a_run_only_when_the_next_stands_at_a_sentence_start(
 def test_a_number_inside_text_counts_only_inside_a_run() -> None:
     assert accepted("6.甲：说明。", "7.15分钟生活圈：说明。", "8.乙：说明。") == ["6.", "7.", "8."]
     assert accepted("7.15分钟生活圈：说明。") == []
+
+
+def test_markers_after_closing_brackets_count_as_a_run_of_three() -> None:
+    text = ("一、放宽准入（一）清理审批事项。（发展改革委负责）（二）压减许可。（商务部负责）"
+            "（三）推行承诺制。（各地区负责）")
+    assert accepted(text) == ["一、", "（一）", "（二）", "（三）"]
+
+
+def test_a_year_after_an_arabic_marker_is_a_head_not_a_decimal() -> None:
+    text = "具体措施：1．2020年底前出台办法。（财政部负责）2．2021年6月底前完成清理。"
+    assert accepted(text) == ["1．", "2．"]

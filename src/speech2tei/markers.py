@@ -123,7 +123,7 @@ def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
                 position = "runon"
             if position is None:
                 continue
-            if style.family == "heading" and position in ("start", "sentence"):
+            if style.family == "heading" and position in ("start", "sentence", "bracket"):
                 heading_end = end
             if style.alone and text[end:].strip():
                 continue
@@ -133,8 +133,6 @@ def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
             if value is None and style.numeral != "word":
                 continue
             doubtful = _is_false_hit(text, end, style, grammar)
-            if doubtful and position != "start":
-                continue
             if position == "start" and not text[end:].strip():
                 position = "alone"
             delim = match.group(f"{style.group}_delim") or ""
@@ -206,6 +204,9 @@ def _select_in_sequence(seq: list[Candidate], cut_block: int | None = None) -> N
         if nxt is not None and (c.position not in WEAK or nxt.position not in WEAK):
             c.accepted, c.reason = True, f"opens a run continued by {nxt.text}"
             continue
+        if nxt is not None and _run_length(seq, i, n) >= 3:
+            c.accepted, c.reason = True, "opens a run of three or more, which is evidence enough"
+            continue
         if _strong(c):
             c.accepted, c.reason = True, "paragraph-initial heading"
             continue
@@ -225,6 +226,17 @@ def _previous_accepted(seq: list[Candidate], i: int) -> Candidate | None:
         if seq[j].accepted:
             return seq[j]
     return None
+
+
+def _run_length(seq: list[Candidate], i: int, n: int) -> int:
+    """How many members follow each other from seq[i] on (v, v+1, v+2 …), itself included."""
+    length, j = 1, i
+    while length < 3:
+        nxt = _next_member(seq, j, n)
+        if nxt is None:
+            break
+        length, j = length + 1, seq.index(nxt, j + 1)
+    return length
 
 
 def _next_member(seq: list[Candidate], i: int, n: int) -> Candidate | None:

@@ -21,12 +21,22 @@ import datetime as _dt
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
 from urllib.parse import quote
 
 from lxml import etree
 
-from .model import Conversion, Diagnostic, Document, FrontItem, Metadata, Node, Paragraph, Removal, Section
+from .model import (
+    Conversion,
+    Diagnostic,
+    Document,
+    FrontItem,
+    Metadata,
+    Node,
+    Paragraph,
+    Removal,
+    Section,
+    iter_sections,
+)
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -232,7 +242,7 @@ def _check_ids(conv: Conversion) -> None:
     """Section ids must be NCNames and unique in the file (they become @xml:id)."""
     seen: set[str] = set()
     for doc in conv.documents:
-        for section in _walk_sections(doc.body):
+        for section in iter_sections(doc.body):
             if not section.id:
                 continue
             if not _NCNAME.match(section.id):
@@ -240,13 +250,6 @@ def _check_ids(conv: Conversion) -> None:
             if section.id in seen:
                 raise TeiWriteError(f"section id {section.id!r} is used twice")
             seen.add(section.id)
-
-
-def _walk_sections(nodes: Iterable[Node]) -> Iterable[Section]:
-    for node in nodes:
-        if isinstance(node, Section):
-            yield node
-            yield from _walk_sections(node.children)
 
 
 # --- header ----------------------------------------------------------------------------------

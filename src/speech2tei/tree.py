@@ -28,8 +28,9 @@ from .model import Block, Diagnostic, Node, Paragraph, Section
 HEAD_END = "。；;！!？?"
 HEAD_TRAIL = "，,：:、 \t\u3000"
 QUOTES = {"“": "”", "「": "」", "『": "』"}
-LONG_HEAD = 60
-"""An inline heading whose first sentence runs longer than this has a guessed boundary."""
+LONG_HEAD = 30
+"""A heading found inside a paragraph whose first sentence runs longer than this (or holds a
+quotation) may have run into the body with no punctuation: its boundary is a guess."""
 BACK_MATTER_MAX = 16
 """A back-matter opener (名词解释, 附件：) is a short paragraph of its own."""
 
@@ -272,7 +273,7 @@ class TreeBuilder:
 
     def _head_cert(self, c: Candidate, head: str, head_end: str, limit: int, length: int) -> str:
         """Low where an inline heading runs on with no sentence end: the boundary is a guess."""
-        if c.family == "heading" and c.position == "sentence" and len(head) > LONG_HEAD:
+        if c.family == "heading" and c.position == "sentence" and (len(head) > LONG_HEAD or "“" in head):
             return "low"
         if c.position == "bracket" or c.cut_off:
             return "medium"
