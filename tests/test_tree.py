@@ -61,10 +61,10 @@ def test_text_after_an_inline_run_returns_to_the_parent() -> None:
     assert first.children[-1].text == "这段话属于一、。"
 
 
-def test_find_head_stops_at_sentence_end_outside_quotes() -> None:
-    text = "坚持“稳中求进。”总基调。后文"
+def test_find_head_stops_at_the_first_sentence_end_even_inside_quotes() -> None:
+    text = "他指出：“稳中求进。”总基调。后文"
     head, end, resume = find_head(text, 0, len(text))
-    assert (head, end, text[resume:]) == ("坚持“稳中求进。”总基调", "。", "后文")
+    assert (head, end, text[resume:]) == ("他指出：“稳中求进", "。", "”总基调。后文")
 
 
 def test_find_head_moves_trailing_comma_to_the_end_mark() -> None:

@@ -26,7 +26,7 @@ FAMILIES = ("heading", "enumeration")
 WHERE = ("line", "any")
 STYLE_KEYS = {
     "name", "pattern", "numeral", "words", "family", "sequence", "where", "alone", "lone_ok",
-    "needs_run", "optional", "level", "rank", "topic", "description",
+    "needs_run", "optional", "level", "rank", "topic", "sentence_only", "description",
 }
 
 
@@ -85,6 +85,8 @@ class Style:
     level: int | None = None
     rank: int | None = None
     topic: bool = False
+    sentence_only: bool = False
+    """Members never continue a run after a mere comma (一方面……，另一方面…… in one sentence)."""
     """A topic marker (第一个问题) may hold a run of its own sequence (第一，第二，) below it."""
     """Customary order of heading styles; the document's own nesting overrides it."""
     words: dict[str, int | None] = field(default_factory=dict)
@@ -159,6 +161,7 @@ def _make_style(row: dict[str, Any], index: int, numerals: dict[str, str], where
         alone=bool(row.get("alone", False)), lone_ok=bool(row.get("lone_ok", False)),
         needs_run=bool(row.get("needs_run", False)), optional=bool(row.get("optional", False)),
         level=row.get("level"), rank=row.get("rank"), topic=bool(row.get("topic", False)),
+        sentence_only=bool(row.get("sentence_only", False)),
         words=dict(row.get("words") or {}), group=group,
     )
 

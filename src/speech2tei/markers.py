@@ -142,6 +142,16 @@ def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
     return found
 
 
+def head_cuts(cands: list[Candidate]) -> dict[int, list[int]]:
+    """Where heads stop besides accepted markers: a rejected marker after a comma (……投入，
+    一方面在……) still starts a new clause, so the head before it ends there."""
+    cuts: dict[int, list[int]] = defaultdict(list)
+    for c in cands:
+        if not c.accepted and c.position == "comma" and not c.doubtful:
+            cuts[c.block].append(c.start)
+    return cuts
+
+
 def _strong(c: Candidate) -> bool:
     """A paragraph-initial heading marker needs no sibling to count."""
     return c.position in ("start", "alone") and c.style.lone_ok
@@ -185,7 +195,7 @@ def _select_in_sequence(seq: list[Candidate], cut_block: int | None = None) -> N
         prev = _previous_accepted(seq, i)
         if prev is not None and prev.value is not None and prev.value == c.value - 1 \
                 and c.offset - prev.offset <= max(_window(prev), _window(c)) \
-                and (c.position != "comma" or prev.block == c.block):
+                and (c.position != "comma" or (prev.block == c.block and not c.style.sentence_only)):
             c.accepted, c.reason = True, f"continues {prev.text}"
             continue
         nxt = _next_member(seq, i, n)
@@ -201,6 +211,8 @@ def _select_in_sequence(seq: list[Candidate], cut_block: int | None = None) -> N
         if nxt is not None and c.family == "enumeration" and c.value != 1:
             c.reason = f"an enumeration that starts at {c.value} is not a run"
             continue
+        if nxt is not None and nxt.position == "comma" and (nxt.block != c.block or c.style.sentence_only):
+            nxt = None  # a member after a mere comma can only continue a run in its own sentence
         if nxt is not None and (c.position not in WEAK or nxt.position not in WEAK):
             c.accepted, c.reason = True, f"opens a run continued by {nxt.text}"
             continue

@@ -15,7 +15,7 @@ from .errors import InputError
 from .frontmatter import extract_front
 from .grammar import Grammar, default_grammar
 from .ledger import check_nothing_lost
-from .markers import Candidate, find_candidates, select_markers
+from .markers import Candidate, find_candidates, head_cuts, select_markers
 from .model import Block, Conversion, Diagnostic, Document, Line
 from .readers import read_input
 from .split import split_documents
@@ -49,7 +49,8 @@ def parse_document(lines: list[Line], index: int, grammar: Grammar,
     blocks = make_blocks(lines)
     front = extract_front(blocks)
     candidates = find_candidates(front.body, grammar)
-    tree = build_tree(front.body, select_markers(candidates, front.body), index, grammar)
+    accepted = select_markers(candidates, front.body)
+    tree = build_tree(front.body, accepted, index, grammar, head_cuts(candidates))
     if explain is not None:
         explain.append(Explained(front.body, candidates))
     span = (lines[0].no, lines[-1].no) if lines else (0, 0)

@@ -19,6 +19,7 @@ the prose after it belongs to the parent again, where a reader would put it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .grammar import Grammar
@@ -27,7 +28,7 @@ from .model import Block, Diagnostic, Node, Paragraph, Section
 
 HEAD_END = "。；;！!？?"
 HEAD_TRAIL = "，,：:、 \t\u3000"
-QUOTES = {"“": "”", "「": "」", "『": "』"}
+HEAD_END_RE = re.compile(f"[{re.escape(HEAD_END)}]")
 LONG_HEAD = 30
 """A heading found inside a paragraph whose first sentence runs longer than this (or holds a
 quotation) may have run into the body with no punctuation: its boundary is a guess."""
@@ -54,22 +55,14 @@ class TreeResult:
 def find_head(text: str, start: int, limit: int) -> tuple[str, str, int]:
     """Split ``text[start:limit]`` into the head, the mark that ends it and where prose resumes.
 
-    The head runs to the first sentence end outside quotation marks, or to ``limit`` (the
+    The head runs to the end of its first sentence (the first 。！？；, also inside a
+    quotation: the annotation convention of shared/gold/GUIDELINES.md) or to ``limit`` (the
     next marker or the end of the paragraph). Trailing commas and colons before the next
     marker belong to the punctuation, not to the head.
     """
-    closing: list[str] = []
-    k = start
-    while k < limit:
-        ch = text[k]
-        if ch in QUOTES:
-            closing.append(QUOTES[ch])
-        elif closing and ch == closing[-1]:
-            closing.pop()
-        elif ch in HEAD_END and not closing:
-            break
-        k += 1
-    if k < limit:
+    match = HEAD_END_RE.search(text, start, limit)
+    if match:
+        k = match.start()
         head, end, resume = text[start:k], text[k], k + 1
     else:
         head, end, resume = text[start:limit], "", limit
@@ -237,8 +230,9 @@ class TreeBuilder:
             block.start, "info"))
         return resume
 
-    def add_block(self, block: Block, markers: list[Candidate]) -> None:
-        """Split the block at its markers and place each piece."""
+    def add_block(self, block: Block, markers: list[Candidate], cuts: list[int] | None = None) -> None:
+        """Split the block at its markers and place each piece; heads also stop at ``cuts``."""
+        cuts = cuts or []
         text = block.text
         skip = self._fill_pending_head(block, markers) if self.pending_head is not None else 0
         if skip:
@@ -253,7 +247,8 @@ class TreeBuilder:
         opened_here: list[_Open] = []
         for n, c in enumerate(markers):
             limit = markers[n + 1].start if n + 1 < len(markers) else len(text)
-            head, head_end, resume = find_head(text, c.end, limit)
+            cut = next((at for at in cuts if c.end < at < limit), limit)
+            head, head_end, resume = find_head(text, c.end, cut)
             rule = self._place(c, block.start)
             cert = self._head_cert(c, head, head_end, limit, len(text))
             if cert != "high":
@@ -318,7 +313,7 @@ def number_sections(body: list[Node], doc_index: int) -> None:
 
 
 def build_tree(blocks: list[Block], markers: list[Candidate], doc_index: int = 1,
-               grammar: Grammar | None = None) -> TreeResult:
+               grammar: Grammar | None = None, cuts: dict[int, list[int]] | None = None) -> TreeResult:
     """The body of one document: sections and paragraphs, with styles and warnings."""
     by_block: dict[int, list[Candidate]] = {}
     for c in markers:
@@ -326,6 +321,6 @@ def build_tree(blocks: list[Block], markers: list[Candidate], doc_index: int = 1
     builder = TreeBuilder(doc_index, grammar.back_matter if grammar else (),
                           grammar.closing_words if grammar else ())
     for b, block in enumerate(blocks):
-        builder.add_block(block, sorted(by_block.get(b, []), key=lambda c: c.start))
+        builder.add_block(block, sorted(by_block.get(b, []), key=lambda c: c.start), (cuts or {}).get(b))
     number_sections(builder.body, doc_index)
     return TreeResult(builder.body, builder.styles, builder.warnings)
