@@ -109,3 +109,35 @@ def test_json_round_trip_through_the_cli(speech: Path, tmp_path: Path) -> None:
     assert runner.invoke(app, ["convert", str(speech), "-o", str(first)]).exit_code == 0
     assert runner.invoke(app, ["convert", str(first), "-o", str(second)]).exit_code == 0
     assert json.loads(first.read_text("utf-8")) == json.loads(second.read_text("utf-8"))
+
+
+def test_rules_file_adds_a_style_and_forces_a_level(tmp_path: Path) -> None:
+    text = tmp_path / "notice.txt"
+    text.write_text("通知\n一、要求\n要做到：一须压实责任；二须加强巡查。\n二、措施\n（一）监测\n主要是：一是观测；二是预警。\n",
+                    encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("styles:\n  - name: yi-xu\n    pattern: '(?P<num>{cjk})(?P<kind>须)(?P<delim>)'\n"
+                     "    numeral: cjk\n    family: enumeration\n  - name: yi-shi\n    level: 2\n", encoding="utf-8")
+    plain = runner.invoke(app, ["outline", str(text), "-f", "json"])
+    tuned = runner.invoke(app, ["outline", str(text), "-f", "json", "--rules", str(rules)])
+    assert plain.exit_code == tuned.exit_code == 0
+    before = [(s["depth"], s["marker"]) for s in json.loads(plain.stdout)["documents"][0]["sections"]]
+    after = [(s["depth"], s["marker"]) for s in json.loads(tuned.stdout)["documents"][0]["sections"]]
+    assert ("一须" not in [m for _, m in before]) and (2, "一须") in after
+    assert (3, "一是") in before and (2, "一是") in after
+
+
+def test_shipped_rules_example_loads(tmp_path: Path) -> None:
+    from conftest import REPO
+
+    result = runner.invoke(app, ["outline", str(REPO / "examples" / "county-roads-speech.txt"),
+                                 "--rules", str(REPO / "examples" / "rules-example.yaml")])
+    assert result.exit_code == 0, result.output
+
+
+def test_bad_rules_file_is_a_one_line_usage_error(speech: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("styles:\n  - name: x\n    colour: red\n", encoding="utf-8")
+    result = runner.invoke(app, ["outline", str(speech), "--rules", str(rules)])
+    assert result.exit_code == 2
+    assert "unknown field" in result.stderr and str(rules) in result.stderr
