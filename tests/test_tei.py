@@ -581,7 +581,7 @@ def test_property_outputs_are_valid_tei_all_in_one_jing_run(tmp_path):
 # --- the real pipeline over ../shared (seed + corpus) ----------------------------------------
 
 
-def test_seed_and_corpus_convert_to_tei_valid_in_one_jing_run(tmp_path, project_rng):
+def test_seed_corpus_and_examples_convert_to_tei_valid_in_one_jing_run(tmp_path, project_rng):
     try:
         from speech2tei.pipeline import convert_bytes
     except ImportError as exc:
@@ -590,7 +590,9 @@ def test_seed_and_corpus_convert_to_tei_valid_in_one_jing_run(tmp_path, project_
     seed = SHARED / "seed"
     if not raw.is_dir() or not seed.is_dir():
         pytest.skip("../shared (seed and corpus) is not here")
+    examples = Path(__file__).resolve().parents[1] / "examples"
     inputs = sorted(p for p in seed.iterdir() if p.is_file()) + sorted(raw.glob("*.txt"))
+    inputs += sorted(p for p in examples.glob("*") if p.suffix in (".txt", ".html", ".htm", ".docx", ".md"))
     written_files = []
     for path in inputs:
         conv = convert_bytes(path.read_bytes(), path.name)

@@ -238,6 +238,8 @@ def continues_sentence(prev_text: str, next_text: str, *, after_fragment: bool =
         return False
     if starts_with_marker(next_text) or re.match(rules["blocks"]["markup_start"], next_text):
         return False
+    if prev_text.count("“") > prev_text.count("”"):
+        return True  # a line that stops inside a quotation has not ended (……市场“双向 / 揭榜)
     fragment = _is_fragment(next_text)
     if fragment and re.search(r"[A-Za-z0-9]$", prev_text):
         return True  # ……细颗粒物PM / 2.5

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 from lxml import etree
 
+from .errors import ValidationError
 from .model import (
     Conversion,
     Diagnostic,
@@ -89,8 +90,11 @@ EDITORIAL_NOTES = (
 )
 
 
-class TeiWriteError(ValueError):
-    """The model holds something the TEI cannot carry faithfully (a bad id, level, token…)."""
+class TeiWriteError(ValidationError, ValueError):
+    """The model holds something the TEI cannot carry faithfully (a bad id, level, token…).
+
+    A ValidationError, so the CLI reports it as one line with exit code 3 and writes nothing.
+    """
 
 
 # --- small helpers ---------------------------------------------------------------------------

@@ -1,0 +1,128 @@
+"""Time bounds without wall-clock limits: no input may make the conversion super-linear.
+
+Each case is adversarial text — 50,000 markers on one line, runs of one style that never
+form a sequence, alternating styles, words that are almost markers — built at two sizes, n and
+4n. The CPU time of the conversion is measured in a fresh interpreter (best of two runs, after
+a warm-up), and the ratio must stay below 8: linear work gives about 4, quadratic work 16.
+The larger run gets a CPU-time limit of 12 times the smaller one (rlimit), so a quadratic
+parser fails the test in seconds instead of hanging it. Sizes grow until the small run costs
+a tenth of a second, so the ratio is not timer noise.
+"""
+
+from __future__ import annotations
+
+import resource
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+MAX_RATIO = 8.0
+CPU_CAP_FACTOR = 12.0
+MIN_BASELINE = 0.1
+"""Seconds of CPU the small run must cost before its ratio means anything."""
+MAX_N = 2_000_000
+
+CJK = "一二三四五六七八九"
+TEN_STYLES = ("一、", "（一）", "1.", "（1）", "①", "⑴", "第一，", "首先，", "一是", "其一，")
+
+
+def cjk(n: int) -> str:
+    tens, ones = divmod(n % 99 + 1, 10)
+    return ("" if tens < 2 else CJK[tens - 1]) + ("十" if tens else "") + (CJK[ones - 1] if ones else "")
+
+
+CASES: dict[str, tuple[Callable[[int], str], int]] = {
+    # 50,000 markers on one line (n = 12,500 → 4n = 50,000)
+    "yi-shi-same-value": (lambda n: "一是。" * n, 12_500),
+    "yi-shi-counting": (lambda n: "".join(f"{cjk(i)}是加强。" for i in range(n)), 12_500),
+    "cn-paren-run": (lambda n: "（一）" * n, 12_500),
+    "cn-paren-sentences": (lambda n: "（一）落实。" * n, 12_500),
+    "ordinal-comma": (lambda n: "第一，" * n, 12_500),
+    "ordinal-counting": (lambda n: "".join(f"第{cjk(i)}，抓好。" for i in range(n)), 12_500),
+    "alternating-styles": (lambda n: "".join(TEN_STYLES[i % 10] + "工作。" for i in range(n)), 12_500),
+    "arabic-dot-soup": (lambda n: "".join(f"{i % 999 + 1}." for i in range(n)), 12_500),
+    "circled-soup": (lambda n: "①②③④⑤⑥⑦⑧⑨⑩" * (n // 10), 12_500),
+    "shouxian-zuihou": (lambda n: "首先，最后，其次，再次，" * (n // 4), 12_500),
+    # markers at line starts that never continue each other (the heading window is unbounded)
+    "heading-lines-same": (lambda n: "一、总体要求\n" * n, 12_500),
+    "heading-lines-descending": (lambda n: "".join(f"{cjk(98 - i % 99)}、要求\n" for i in range(n)), 12_500),
+    "arabic-lines-gaps": (lambda n: "".join(f"{(i * 7) % 997 + 1}. 要求\n" for i in range(n)), 12_500),
+    # almost-markers: long lines of text the grammar has to look at and reject
+    "bare-numerals": (lambda n: "一" * n, 50_000),
+    "false-hits": (lambda n: "第一线，一、二季度增长1.05亿，PM2.5下降。第一要务。" * (n // 8), 50_000),
+    "sentence-then-numeral": (lambda n: "。一" * n, 25_000),
+    "open-quotes": (lambda n: "一、" + "“" * n, 50_000),
+    "colons": (lambda n: "：" * n + "一是", 50_000),
+    "spaces-before-marker": (lambda n: "。" + "\u3000" * n + "一是。" + " " * n + "二是。", 50_000),
+}
+
+CHILD = """
+import importlib.util, sys, time
+spec = importlib.util.spec_from_file_location("complexity_cases", {path!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+build, _ = module.CASES[sys.argv[1]]
+data = build(int(sys.argv[2])).encode("utf-8")
+from speech2tei import convert_bytes
+convert_bytes("一、总体要求\\n（一）统一思想。一是学习；二是落实。\\n".encode(), "warm.txt")
+work = convert_bytes if sys.argv[3] == "convert" else module.known_quadratic
+best = float("inf")
+for _ in range(2):
+    start = time.process_time()
+    work(data, "case.txt")
+    best = min(best, time.process_time() - start)
+print(best)
+"""
+
+
+def known_quadratic(data: bytes, name: str) -> int:
+    """Work that is quadratic on purpose (each step rescans the prefix): the harness's control."""
+    return sum(data.count(b"\xe4", 0, i) for i in range(0, len(data), 3))
+
+
+def conversion_cpu(case: str, n: int, cap: float | None = None, work: str = "convert") -> float:
+    """CPU seconds the conversion of ``CASES[case](n)`` takes in a fresh interpreter (best of
+    two); ``inf`` when it runs into the CPU cap."""
+    def limit() -> None:
+        if cap is not None:
+            seconds = int(cap) + 10  # + imports, warm-up and building the text
+            resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+
+    script = CHILD.format(path=str(Path(__file__).resolve()))
+    result = subprocess.run([sys.executable, "-c", script, case, str(n), work], capture_output=True,
+                            text=True, preexec_fn=limit, check=False)
+    if result.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+        return float("inf")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return float(result.stdout.strip().splitlines()[-1])
+
+
+def growth(case: str, n: int, work: str = "convert") -> tuple[int, float, float]:
+    """(n, CPU for n, CPU for 4n), n grown until the small run is long enough to time."""
+    small = conversion_cpu(case, n, work=work)
+    while small < MIN_BASELINE and n * 4 <= MAX_N:
+        n *= 4
+        small = conversion_cpu(case, n, work=work)
+    large = conversion_cpu(case, 4 * n, cap=2 * CPU_CAP_FACTOR * max(small, MIN_BASELINE), work=work)
+    return n, small, large
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_work_grows_linearly(case: str) -> None:
+    n, small, large = growth(case, CASES[case][1])
+    ratio = large / max(small, 1e-3)
+    assert ratio < MAX_RATIO, (
+        f"{case}: {n} units took {small:.3f} s of CPU, {4 * n} took "
+        f"{'more than the cap' if large == float('inf') else f'{large:.3f} s'}: ratio {ratio:.1f} "
+        f"(linear ≈ 4, quadratic ≈ 16)")
+
+
+def test_the_measure_tells_quadratic_from_linear() -> None:
+    """The control: work that is quadratic on purpose must give a ratio above 8 (or hit the
+    cap) under the same harness, so a passing case above means something."""
+    n, small, large = growth("bare-numerals", 2_000, work="quadratic")
+    assert large / max(small, 1e-3) > MAX_RATIO, (n, small, large)
