@@ -225,4 +225,5 @@ def test_any_lines_lose_nothing(texts):
 def test_a_line_that_stops_inside_a_quotation_goes_on() -> None:
     lines = [Line("7.“双向对接”：企业找技术、成果找市场“双向", 1), Line("对接", 2), Line("”的简称。", 3),
              Line("8.下一条。", 4)]
-    assert [b.text for b in make_blocks(lines)] == ["7.“双向对接”：企业找技术、成果找市场“双向对接”的简称。", "8.下一条。"]
+    joined = "7.“双向对接”：企业找技术、成果找市场“双向对接”的简称。"
+    assert [b.text for b in make_blocks(lines)] == [joined, "8.下一条。"]
