@@ -141,3 +141,16 @@ def test_bad_rules_file_is_a_one_line_usage_error(speech: Path, tmp_path: Path) 
     result = runner.invoke(app, ["outline", str(speech), "--rules", str(rules)])
     assert result.exit_code == 2
     assert "unknown field" in result.stderr and str(rules) in result.stderr
+
+
+def test_keep_boilerplate_keeps_furniture_as_page_notes(tmp_path: Path) -> None:
+    from speech2tei import Options, convert_bytes
+    from speech2tei.ledger import check_nothing_lost
+
+    page = "关于做好春耕工作的讲话\n收藏本文 下载本文\n同志们：\n一、抓好备耕\n二、抓好服务\n相关文章\n"
+    plain = convert_bytes(page.encode(), "page.txt")
+    kept = convert_bytes(page.encode(), "page.txt", Options(keep_boilerplate=True))
+    assert any(r.reason == "boilerplate" for r in plain.removed)
+    assert not any(r.reason == "boilerplate" for r in kept.removed)
+    assert any("收藏本文" in item.text for item in kept.page_front)
+    assert check_nothing_lost(page, kept) == []

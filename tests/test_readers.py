@@ -12,6 +12,7 @@ import pytest
 from speech2tei.errors import InputError
 from speech2tei.readers import looks_like_html, read_input
 from speech2tei.readers.docx import chinese_number, format_number
+from speech2tei.readers.html import read_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -319,3 +320,10 @@ def test_chinese_counting(n: int, text: str) -> None:
 ])
 def test_number_formats(fmt: str, n: int, text: str) -> None:
     assert format_number(n, fmt) == text
+
+
+def test_bold_numbered_lead_becomes_its_own_line() -> None:
+    page = ('<p><span style="font-weight: bold;">一、春节：</span>2月4日至10日放假调休，共7天。</p>'
+            '<p><b>二、清明节</b>4月5日放假。</p><p><b>强调</b>这不是标题。</p>')
+    lines = read_html(page).lines
+    assert lines == ["一、春节：", "2月4日至10日放假调休，共7天。", "二、清明节", "4月5日放假。", "强调这不是标题。"]

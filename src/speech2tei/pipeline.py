@@ -16,7 +16,7 @@ from .frontmatter import extract_front
 from .grammar import Grammar, default_grammar
 from .ledger import check_nothing_lost
 from .markers import Candidate, find_candidates, head_cuts, select_markers
-from .model import Block, Conversion, Diagnostic, Document, Line
+from .model import Block, Conversion, Diagnostic, Document, FrontItem, Line
 from .readers import read_input
 from .split import split_documents
 from .tree import build_tree
@@ -30,6 +30,8 @@ class Options:
     errors: str = "strict"
     fmt: str | None = None
     grammar: Grammar | None = None
+    keep_boilerplate: bool = False
+    """Keep site furniture as page-level notes instead of only listing it as removed."""
     check_lossless: bool = True
     """Check that every input character is in the output or the removed ledger (cheap: one
     character count of the input and the output)."""
@@ -73,6 +75,8 @@ def convert_bytes(data: bytes, name: str = "<input>", options: Options | None = 
         conv.documents.append(parse_document(lines, index, grammar, explain))
     if not conv.documents:
         raise InputError("no text found", path=name)
+    if opts.keep_boilerplate:
+        keep_boilerplate_as_notes(conv)
     if raw.replaced:
         shown = ", ".join(str(offset) for offset in raw.replaced[:20])
         more = f" and {len(raw.replaced) - 20} more" if len(raw.replaced) > 20 else ""
@@ -86,6 +90,14 @@ def convert_bytes(data: bytes, name: str = "<input>", options: Options | None = 
                 "text-lost", "the output does not hold every character of the input: " + "; ".join(problems[:5]),
                 None, "error"))
     return conv
+
+
+def keep_boilerplate_as_notes(conv: Conversion) -> None:
+    """Move furniture from the removed ledger to page-level notes (``--keep-boilerplate``):
+    the text then stays in the output, marked as page furniture, not as a speech's body."""
+    kept = [r for r in conv.removed if r.reason == "boilerplate"]
+    conv.removed = [r for r in conv.removed if r.reason != "boilerplate"]
+    conv.page_front.extend(FrontItem("note", r.text, (r.line, r.line)) for r in kept)
 
 
 def convert_path(path: Path, options: Options | None = None,

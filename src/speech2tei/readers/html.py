@@ -37,6 +37,10 @@ COLLAPSE = re.compile(r"[ \t\n\r\f]+")
 """HTML whitespace (not NBSP, not the full-width space U+3000, which are text)."""
 
 
+BOLD_LEAD = re.compile(r"([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|[0-9０-９]+[.．、])")
+"""A numbering marker at the start of a bold run."""
+
+
 @dataclass(slots=True)
 class HtmlText:
     lines: list[str] = field(default_factory=list)
@@ -154,14 +158,27 @@ def walk(el: etree._Element, out: LineBuilder) -> None:
         out.boundary()
     out.heading_depth += tag in HEADING_TAGS
     out.pre_depth += tag == "pre"
+    lead = is_bold_lead(el, out)
     out.add(el.text)
     for child in el:
         walk(child, out)
         out.add(child.tail)
+    if lead:
+        out.boundary()  # a bold numbered lead (<b>一、元旦：</b>2018年…) is the heading
     if block:
         out.boundary()
     out.heading_depth -= tag in HEADING_TAGS
     out.pre_depth -= tag == "pre"
+
+
+def is_bold_lead(el: etree._Element, out: LineBuilder) -> bool:
+    """A bold run that opens a line with a numbering marker and has text after it: Word and
+    gov.cn pages write run-in headings so (<span style="font-weight: bold">一、元旦：</span>…)."""
+    if "".join(out.parts).strip() or not (el.tail or "").strip():
+        return False
+    style = (el.get("style") or "").replace(" ", "").lower()
+    bold = el.tag.lower() in ("b", "strong") or "font-weight:bold" in style or "font-weight:700" in style
+    return bold and BOLD_LEAD.match("".join(el.itertext()).strip()) is not None
 
 
 def skip_head(head: etree._Element, out: LineBuilder) -> None:
