@@ -82,6 +82,15 @@ def test_glob_selects_other_files(archive: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_an_output_folder_inside_the_input_folder_is_not_read_back(archive: Path) -> None:
+    out = archive / "converted"
+    first = convert(str(archive), "--glob", "*", "-o", str(out), "--jobs", "1")
+    again = convert(str(archive), "--glob", "*", "-o", str(out), "--jobs", "1", "--skip-existing")
+    assert first.exit_code == 0 and again.exit_code == 0, again.output
+    assert "5 files: 0 converted, 0 failed, 5 skipped" in again.stderr
+    assert not (out / "converted").exists()
+
+
 def test_stdin_to_stdout() -> None:
     result = runner.invoke(app, ["convert", "-", "--to", "json"], input=speech("防汛抗旱").encode("utf-8"))
     assert result.exit_code == 0, result.output

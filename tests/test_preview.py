@@ -147,8 +147,9 @@ def test_rejected_candidates_are_faint_with_the_reason_on_hover(speech) -> None:
     _, _, page = speech
     root = lxml.html.document_fromstring(page)
     rejected = root.xpath("//div[@class='text']//span[@class='rej']")
-    assert [r.text_content() for r in rejected] == ["首先"]
+    assert [r.text_content() for r in rejected] == ["首先", "二、"]
     assert "no run" in rejected[0].get("title")
+    assert "number inside text" in rejected[1].get("title")  # 二、三季度
 
 
 def test_warnings_and_low_certainty_heads_are_listed_and_marked_in_place(speech) -> None:

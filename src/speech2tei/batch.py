@@ -244,14 +244,22 @@ def _link_new(tmp: str, target: Path) -> None:
 # --- planning ----------------------------------------------------------------------------
 
 
-def expand_inputs(inputs: list[str], glob: str) -> Iterator[Item]:
-    """Files as given; directories recursively with ``glob``, keeping their relative paths."""
+def expand_inputs(inputs: list[str], glob: str, exclude: Path | None = None) -> Iterator[Item]:
+    """Files as given; directories recursively with ``glob``, keeping their relative paths.
+
+    Files found under ``exclude`` (the output folder, when it lies inside an input folder) are
+    left out, so a second run does not convert the first run's outputs.
+    """
+    skip = exclude.resolve() if exclude is not None and exclude.is_dir() else None
     for source in inputs:
         path = Path(source)
         if source != "-" and path.is_dir():
             for found in sorted(path.rglob(glob)):
-                if found.is_file() and not found.name.endswith(".part"):
-                    yield Item(str(found), found.relative_to(path))
+                if not found.is_file() or found.name.endswith(".part"):
+                    continue
+                if skip is not None and found.resolve().is_relative_to(skip):
+                    continue
+                yield Item(str(found), found.relative_to(path))
         else:
             yield Item(source, Path(path.name if source != "-" else "stdin"))
 
@@ -453,7 +461,7 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 def run_batch(settings: BatchSettings) -> int:
     """Convert everything; 0 when all succeeded, 1 when any input failed, 130 on Ctrl-C."""
-    items = list(expand_inputs(settings.inputs, settings.glob))
+    items = list(expand_inputs(settings.inputs, settings.glob, exclude=settings.output))
     if not items:
         raise InputError("no input files found")
     plan_targets(items, settings.formats, settings.output)
