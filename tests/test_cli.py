@@ -50,7 +50,7 @@ def test_convert_to_a_file_and_refuse_to_overwrite(speech: Path, tmp_path: Path)
     assert runner.invoke(app, ["convert", str(speech), "-o", str(out)]).exit_code == 0
     before = out.read_bytes()
     again = runner.invoke(app, ["convert", str(speech), "-o", str(out)])
-    assert again.exit_code == 1
+    assert again.exit_code == 4  # an output that cannot be written
     assert "output exists" in again.stderr
     assert out.read_bytes() == before
     assert runner.invoke(app, ["convert", str(speech), "-o", str(out), "--force"]).exit_code == 0
@@ -82,7 +82,7 @@ def test_outline_explain_shows_rejections(tmp_path: Path) -> None:
 def test_missing_file_is_one_line_with_the_name(tmp_path: Path) -> None:
     missing = tmp_path / "nope.txt"
     result = runner.invoke(app, ["convert", str(missing)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an input that cannot be read
     assert str(missing) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 

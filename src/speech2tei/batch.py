@@ -82,6 +82,8 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     size: int = 0
+    code: int = 1
+    """Exit code of the error (2 unreadable input, 3 invalid tree, 4 output not writable)."""
 
 
 @dataclass(slots=True)
@@ -96,6 +98,8 @@ class Tally:
     sections: int = 0
     warnings: int = 0
     size: int = 0
+    error_code: int = EXIT_FAILED
+    """Exit code of the first failure."""
     started: float = field(default_factory=time.perf_counter)
 
     def add(self, outcome: Outcome) -> None:
@@ -254,12 +258,16 @@ def expand_inputs(inputs: list[str], glob: str, exclude: Path | None = None) -> 
     for source in inputs:
         path = Path(source)
         if source != "-" and path.is_dir():
+            found_any = False
             for found in sorted(path.rglob(glob)):
                 if not found.is_file() or found.name.endswith(".part"):
                     continue
                 if skip is not None and found.resolve().is_relative_to(skip):
                     continue
+                found_any = True
                 yield Item(str(found), found.relative_to(path))
+            if not found_any:
+                raise InputError(f"a directory with no files matching --glob {glob!r}", path=source)
         else:
             yield Item(source, Path(path.name if source != "-" else "stdin"))
 
@@ -302,7 +310,8 @@ def select_work(items: list[Item], settings: BatchSettings, tally: Tally) -> tup
         elif existing and not settings.force:
             target = item.targets[existing[0]]
             refused.append(Outcome(item.source, error=f"{target}: output exists "
-                                   "(use --force to overwrite, --skip-existing to resume)"))
+                                   "(use --force to overwrite, --skip-existing to resume)",
+                                   code=OutputError.exit_code))
             continue
         item.size = _size(item.source)
         todo.append(item)
@@ -335,6 +344,7 @@ def convert_item(source: str, formats: list[str], options: Options | None) -> Ou
         outcome.outputs = render_outputs(conv, formats)
     except Speech2TeiError as exc:
         outcome.error = str(exc) if exc.path else f"{source}: {exc}"
+        outcome.code = exc.exit_code
         return outcome
     except Exception as exc:  # one bad file must not stop the batch
         outcome.error = f"{source}: internal error ({type(exc).__name__}: {exc}); please report it"
@@ -482,6 +492,8 @@ def run_batch(settings: BatchSettings) -> int:
         return EXIT_INTERRUPTED
     if not settings.quiet and (len(items) > 1 or settings.output is not None):
         _Reporter(0).say(tally.line(), always=True)
+    if tally.failed and len(items) == 1:
+        return tally.error_code  # one input: its exit code says what kind of failure it was
     return EXIT_FAILED if tally.failed else EXIT_OK
 
 
@@ -507,11 +519,13 @@ def _write_outputs(item: Item, outcome: Outcome, force: bool) -> None:
             else:
                 write_atomic(target, data, force=force)
     except Speech2TeiError as exc:
-        outcome.error = str(exc)
+        outcome.error, outcome.code = str(exc), exc.exit_code
     outcome.outputs = {}
 
 
 def _record(outcome: Outcome, tally: Tally, report: _Reporter, verbose: bool) -> None:
+    if outcome.error is not None and not tally.failed:
+        tally.error_code = outcome.code
     tally.add(outcome)
     if outcome.error is not None:
         report.say(f"error: {outcome.error}", always=True)

@@ -24,9 +24,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from .model import Block, Line
+from .yamlio import load_yaml
 
 # --- Shared text-shape helpers ----------------------------------------------------------
 
@@ -35,7 +34,7 @@ from .model import Block, Line
 def page_rules() -> dict[str, Any]:
     """The word lists and patterns of data/frontmatter.yaml (loaded once)."""
     text = resources.files("speech2tei").joinpath("data/frontmatter.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +83,7 @@ def is_prose(text: str) -> bool:
 
 def display_width(text: str) -> int:
     """Width as the fixed-width wrapping counted it: 1 for ASCII, 2 for everything else."""
-    return sum(1 if ord(ch) < 128 else 2 for ch in text)
+    return 2 * len(text) - len(text.encode("ascii", "ignore"))
 
 
 def indent_width(text: str) -> int:

@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
 from .model import Line, Removal
+from .yamlio import load_yaml
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
@@ -96,7 +95,7 @@ class Rules:
 def load_rules() -> Rules:
     """Read and compile ``data/boilerplate.yaml`` once."""
     text = resources.files("speech2tei").joinpath("data/boilerplate.yaml").read_text("utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     anti, lay, mark, md = data["anti_copy"], data["layout"], data["markup"], data["markdown"]
     cat, tail, dup = data["catalogue"], data["tail"], data["duplicate_page"]
     tags = "|".join(re.escape(t) for t in sorted(mark["tags"], key=len, reverse=True))
@@ -464,16 +463,28 @@ def remove_orphan_closers(work: list[Work], rules: Rules, ledger: Ledger) -> Non
             ledger.drop_line(w, "boilerplate")
 
 
+TEASER_MAX_MISSES = 3
+"""A teaser repeats earlier text line after line; after this many new lines it has ended."""
+
+
 def remove_teaser(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """After the last page-end line (关闭窗口), lines repeating earlier text are a teaser."""
     end = next((i for i in range(len(work) - 1, -1, -1) if work[i].page_end), None)
     if end is None:
         return
     before = squash("".join(w.text for w in work[:end] if w.kept))
+    misses = 0
     for w in work[end + 1:]:
         key = squash(w.text)
-        if w.kept and len(key) >= rules.teaser_min_chars and key in before:
+        if not w.kept or not key:
+            continue
+        if len(key) >= rules.teaser_min_chars and key in before:
             ledger.drop_line(w, "boilerplate")
+            misses = 0
+        else:
+            misses += 1
+            if misses > TEASER_MAX_MISSES:
+                return  # new text, not a teaser: stop before the search costs n² on a long tail
 
 
 def remove_tail_links(work: list[Work], rules: Rules, ledger: Ledger) -> None:
@@ -515,17 +526,37 @@ def remove_duplicate_pages(work: list[Work], rules: Rules, ledger: Ledger) -> No
     """
     seq = [(squash(w.text), i) for i, w in enumerate(work) if w.kept]
     keys = [k for k, _ in seq]
-    seen: dict[str, list[int]] = {}
+    pairs: dict[tuple[str, str], list[int]] = {}  # earlier starts, by their first two lines
+    singles: dict[str, list[int]] = {}  # earlier long lines (a one-line page can be a copy)
     i = 0
     while i < len(seq):
-        length = longest_earlier_run(keys, i, seen.get(keys[i], []))
+        starts = earlier_starts(keys, i, pairs, singles, rules)
+        length = longest_earlier_run(keys, i, starts)
         if length and is_page_copy(keys[i:i + length], rules):
             for _, idx in seq[i:i + length]:
                 ledger.drop_line(work[idx], "duplicate-page")
             i += length
             continue
-        seen.setdefault(keys[i], []).append(i)
+        if i + 1 < len(keys):
+            pairs.setdefault((keys[i], keys[i + 1]), []).append(i)
+        if len(keys[i]) >= rules.dup_min_chars:
+            singles.setdefault(keys[i], []).append(i)
         i += 1
+
+
+MAX_STARTS = 64
+"""Earlier copies compared per line: a page repeated six times needs five; a line that
+recurs thousands of times (a blank, 同志们：) would otherwise make the search quadratic."""
+
+
+def earlier_starts(keys: list[str], i: int, pairs: dict[tuple[str, str], list[int]],
+                   singles: dict[str, list[int]], rules: Rules) -> list[int]:
+    """Where an earlier copy of the run at ``i`` may start: the same first two lines (a copy
+    of two lines or more), or the same line when it is long enough to be a copy by itself."""
+    starts = pairs.get((keys[i], keys[i + 1]), []) if i + 1 < len(keys) else []
+    if len(keys[i]) >= rules.dup_min_chars:
+        starts = sorted({*starts, *singles.get(keys[i], [])})
+    return starts[-MAX_STARTS:]
 
 
 def longest_earlier_run(keys: list[str], i: int, starts: list[int]) -> int:

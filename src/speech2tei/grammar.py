@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+
+try:  # the regex parser, to find the characters a marker can start with
+    import re._parser as sre_parse  # type: ignore[import-not-found]  # Python >= 3.11
+except ImportError:  # pragma: no cover - Python 3.10
+    import sre_parse  # type: ignore[no-redef]
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -18,6 +23,7 @@ from typing import Any
 import yaml
 
 from .errors import GrammarError
+from .yamlio import load_yaml
 
 CJK_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 TIANGAN = "甲乙丙丁戊己庚辛壬癸"
@@ -195,6 +201,65 @@ def merge_rules(base: dict[str, Any], extra: dict[str, Any], where: str) -> dict
     return merged
 
 
+def _first_chars(pattern: str) -> set[str] | None:
+    """The characters a match of ``pattern`` can start with, or None when that is not
+    simple to tell (a class with a negation, a pattern that can match empty…)."""
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return None
+    return _first_of(list(parsed))
+
+
+def _first_of(items: list[Any]) -> set[str] | None:
+    if not items:
+        return None
+    op, arg = items[0]
+    name = str(op)
+    if name == "LITERAL":
+        return {chr(arg)}
+    if name == "IN":
+        chars: set[str] = set()
+        for kind, value in arg:
+            if str(kind) == "LITERAL":
+                chars.add(chr(value))
+            elif str(kind) == "RANGE" and value[1] - value[0] < 5000:
+                chars.update(chr(c) for c in range(value[0], value[1] + 1))
+            else:
+                return None
+        return chars
+    if name == "SUBPATTERN":
+        return _first_of(list(arg[-1]))
+    if name == "BRANCH":
+        union: set[str] = set()
+        for branch in arg[1]:
+            first = _first_of(list(branch))
+            if first is None:
+                return None
+            union |= first
+        return union
+    if name in ("MAX_REPEAT", "MIN_REPEAT") and arg[0] >= 1:
+        return _first_of(list(arg[2]))
+    if name == "ASSERT_NOT" or (name == "ASSERT" and arg[0] < 0):
+        return _first_of(items[1:])  # a lookbehind or negative lookahead consumes nothing
+    return None
+
+
+def _combined_regex(styles: list[Style]) -> re.Pattern[str]:
+    """One alternation of every style, led by a lookahead on the characters a marker can
+    start with: the regex engine then skips plain text quickly instead of trying every
+    alternative at every position (about ten times faster on running text)."""
+    body = "|".join(f"(?P<{s.group}>{s.pattern})" for s in styles)
+    starts: set[str] = set()
+    for style in styles:
+        first = _first_chars(style.pattern)
+        if first is None:
+            return re.compile(body)
+        starts |= first
+    lead = "".join(sorted(re.escape(ch) for ch in starts))
+    return re.compile(f"(?=[{lead}])(?:{body})")
+
+
 def compile_grammar(table: dict[str, Any], where: str = "grammar") -> Grammar:
     """Check every row and build the combined alternation (rows tried in table order)."""
     numerals = table.get("numerals") or {}
@@ -204,7 +269,7 @@ def compile_grammar(table: dict[str, Any], where: str = "grammar") -> Grammar:
         styles.append(_make_style(row, index, numerals, where))
     if not styles:
         raise GrammarError(f"{where}: no styles")
-    combined = re.compile("|".join(f"(?P<{s.group}>{s.pattern})" for s in styles))
+    combined = _combined_regex(styles)
     hits = table.get("false_hits") or {}
     return Grammar(
         styles=styles, regex=combined, by_group={s.group: s for s in styles},
@@ -217,7 +282,7 @@ def compile_grammar(table: dict[str, Any], where: str = "grammar") -> Grammar:
 
 def builtin_table() -> dict[str, Any]:
     text = resources.files("speech2tei").joinpath("data/grammar.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 @lru_cache(maxsize=1)
@@ -231,7 +296,7 @@ def load_grammar(rules: Path | None = None) -> Grammar:
     if rules is None:
         return default_grammar()
     try:
-        extra = yaml.safe_load(rules.read_text(encoding="utf-8"))
+        extra = load_yaml(rules.read_text(encoding="utf-8"))
     except OSError as exc:
         raise GrammarError(f"cannot read rules file: {exc.strerror}", path=str(rules)) from exc
     except yaml.YAMLError as exc:

@@ -18,19 +18,16 @@ from .model import Conversion, document_text
 
 def visible(text: str) -> Counter[str]:
     """Multiset of the characters that count: everything but whitespace."""
-    return Counter(ch for ch in text if not ch.isspace())
+    return Counter("".join(text.split()))  # str.split() drops exactly the isspace() characters
 
 
 def output_characters(conv: Conversion) -> Counter[str]:
-    """Characters the conversion accounts for: documents, page front items, removals."""
-    counts: Counter[str] = Counter()
-    for doc in conv.documents:
-        counts.update(visible(document_text(doc)))
-    for item in conv.page_front:
-        counts.update(visible(item.text))
-    for removal in conv.removed:
-        counts.update(visible(removal.text))
-    return counts
+    """Characters the conversion accounts for: documents, page front items, removals
+    (joined first and counted once: one C-level pass instead of thousands of small ones)."""
+    pieces = [document_text(doc) for doc in conv.documents]
+    pieces.extend(item.text for item in conv.page_front)
+    pieces.extend(removal.text for removal in conv.removed)
+    return visible("".join(pieces))
 
 
 def check_nothing_lost(input_text: str, conv: Conversion, limit: int = 20) -> list[str]:

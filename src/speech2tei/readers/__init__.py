@@ -105,7 +105,9 @@ def looks_like_html(text: str) -> bool:
     head = text[:2048].lstrip("\ufeff")
     if HTML_START.match(head):
         return True
+    if "<" not in text:
+        return False
     body = COMMENT.sub("", text)
     tag_chars = sum(len(m.group(0)) for m in TAG.finditer(body))
-    visible = sum(1 for ch in body if not ch.isspace())
+    visible = len("".join(body.split()))
     return visible > 0 and tag_chars >= 0.2 * visible and len(BLOCK_TAG.findall(body)) >= 3
