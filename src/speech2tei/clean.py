@@ -182,6 +182,8 @@ class Ledger:
 
         ``replace`` may return None to leave a match alone.
         """
+        if pattern.search(work.text) is None:
+            return False  # the common case, without building the replacement closure
         changed = False
 
         def swap(match: re.Match[str]) -> str:
@@ -544,9 +546,10 @@ def remove_duplicate_pages(work: list[Work], rules: Rules, ledger: Ledger) -> No
         i += 1
 
 
-MAX_STARTS = 64
-"""Earlier copies compared per line: a page repeated six times needs five; a line that
-recurs thousands of times (a blank, 同志们：) would otherwise make the search quadratic."""
+MAX_STARTS = 8
+"""Earlier copies compared per line (the most recent ones): a page repeated six times needs
+five; a line that recurs thousands of times (a blank, 同志们：) would otherwise make the
+search quadratic."""
 
 
 def earlier_starts(keys: list[str], i: int, pairs: dict[tuple[str, str], list[int]],
