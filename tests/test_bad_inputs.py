@@ -111,6 +111,15 @@ def docx_document(*paragraphs: str) -> bytes:
             "</w:body></w:document>").encode()
 
 
+def corrupt_deflate(docx: bytes) -> bytes:
+    """The .docx with the first byte of document.xml's deflate stream inverted (zlib refuses it)."""
+    info = zipfile.ZipFile(io.BytesIO(docx)).getinfo("word/document.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data = bytearray(docx)
+    data[start] ^= 0xFF
+    return bytes(data)
+
+
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
        b"\x1f\x15\xc4\x89" + bytes(range(256)))
 
@@ -125,6 +134,8 @@ BAD_INPUTS = {
     "zip-not-docx": ("bundle.zip", zip_bytes({"readme.txt": "一、总体要求\n".encode()}), None),
     "zip-named-docx": ("notes.docx", zip_bytes({"readme.txt": "一、总体要求\n".encode()}), "docx"),
     "docx-broken-document-xml": ("broken.docx", docx_bytes(docx_document("一、总体要求")[:-40]), "document.xml"),
+    "docx-corrupt-deflate": ("damaged.docx", corrupt_deflate(docx_bytes(docx_document(*["一、总体要求。"] * 20))),
+                             "docx"),
     "docx-document-xml-not-xml": ("garbage.docx", docx_bytes(b"\x00\x01 not xml at all \xff"), "document.xml"),
     "nul-bytes": ("nul.txt", "一、总体要求\n二、重点\x00任务\n".encode(), "NUL"),
     "nul-bytes-many": ("nuls.txt", b"\x00" * 64 + "一、总体要求\n".encode(), None),

@@ -2,10 +2,11 @@
 
 Each case is adversarial text — 50,000 markers on one line, runs of one style that never
 form a sequence, alternating styles, words that are almost markers — built at two sizes, n and
-4n. The CPU time of the conversion is measured in a fresh interpreter (after a warm-up; the
-small run is the best of two), and the ratio must stay below 8: linear work gives about 4,
-quadratic work 16. The larger run gets a CPU-time limit of 10 times the smaller one (rlimit),
-so a quadratic parser fails the test in seconds instead of hanging it. Sizes grow until the small run costs
+4n. The CPU time of the conversion is measured in a fresh interpreter per case (after a
+warm-up; the small run is the best of two), and the ratio must stay below 8: linear work gives
+about 4, quadratic work 16. Before the larger run the child caps its own CPU time at 10 times
+the smaller one (RLIMIT_CPU), so a quadratic parser fails the test in seconds instead of
+hanging it. Sizes grow until the small run costs
 a tenth of a second, so the ratio is not timer noise.
 """
 
@@ -15,6 +16,7 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,21 +64,11 @@ CASES: dict[str, tuple[Callable[[int], str], int]] = {
 }
 
 CHILD = """
-import importlib.util, sys, time
+import importlib.util, resource, sys, time
 spec = importlib.util.spec_from_file_location("complexity_cases", {path!r})
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
-build, _ = module.CASES[sys.argv[1]]
-data = build(int(sys.argv[2])).encode("utf-8")
-from speech2tei import convert_bytes
-convert_bytes("一、总体要求\\n（一）统一思想。一是学习；二是落实。\\n".encode(), "warm.txt")
-work = convert_bytes if sys.argv[3] == "convert" else module.known_quadratic
-best = float("inf")
-for _ in range(int(sys.argv[4])):
-    start = time.process_time()
-    work(data, "case.txt")
-    best = min(best, time.process_time() - start)
-print(best)
+module.measure_growth(sys.argv[1], int(sys.argv[2]), sys.argv[3])
 """
 
 
@@ -85,33 +77,47 @@ def known_quadratic(data: bytes, name: str) -> int:
     return sum(data.count(b"\xe4", 0, i) for i in range(0, len(data), 3))
 
 
-def conversion_cpu(case: str, n: int, cap: float | None = None, work: str = "convert") -> float:
-    """CPU seconds the conversion of ``CASES[case](n)`` takes in a fresh interpreter; ``inf``
-    when it runs into the CPU cap. Without a cap (the small run) the best of two runs, so the
-    baseline is not inflated by noise; with one, a single run."""
-    def limit() -> None:
-        if cap is not None:
-            seconds = int(cap) + 4  # + imports, warm-up and building the text
-            resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+def _cpu(work: Callable[[bytes, str], object], case: str, n: int, repeats: int) -> float:
+    data = CASES[case][0](n).encode("utf-8")
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        work(data, "case.txt")
+        best = min(best, time.process_time() - start)
+    return best
 
-    script = CHILD.format(path=str(Path(__file__).resolve()))
-    repeats = "1" if cap is not None else "2"
-    result = subprocess.run([sys.executable, "-c", script, case, str(n), work, repeats], capture_output=True,
-                            text=True, preexec_fn=limit, check=False)
-    if result.returncode in (-signal.SIGXCPU, -signal.SIGKILL):
-        return float("inf")
-    assert result.returncode == 0, result.stderr[-3000:]
-    return float(result.stdout.strip().splitlines()[-1])
+
+def measure_growth(case: str, n: int, work_name: str) -> None:
+    """Runs in the child: print ``small N SECONDS`` (n grown until the run is long enough to
+    time; best of two), then cap this process's CPU at 10 × that and print ``large SECONDS``
+    for 4n. A run into the cap kills the process with SIGXCPU, which the parent reads as ∞."""
+    from speech2tei import convert_bytes
+
+    convert_bytes("一、总体要求\n（一）统一思想。一是学习；二是落实。\n".encode(), "warm.txt")
+    work = convert_bytes if work_name == "convert" else known_quadratic
+    small = _cpu(work, case, n, 2)
+    while small < MIN_BASELINE and n * 4 <= MAX_N:
+        n *= 4
+        small = _cpu(work, case, n, 2)
+    print(f"small {n} {small}", flush=True)
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    budget = used.ru_utime + used.ru_stime + CPU_CAP_FACTOR * max(small, MIN_BASELINE) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (int(budget) + 1, int(budget) + 2))
+    print(f"large {_cpu(work, case, 4 * n, 1)}", flush=True)
 
 
 def growth(case: str, n: int, work: str = "convert") -> tuple[int, float, float]:
-    """(n, CPU for n, CPU for 4n), n grown until the small run is long enough to time."""
-    small = conversion_cpu(case, n, work=work)
-    while small < MIN_BASELINE and n * 4 <= MAX_N:
-        n *= 4
-        small = conversion_cpu(case, n, work=work)
-    large = conversion_cpu(case, 4 * n, cap=CPU_CAP_FACTOR * max(small, MIN_BASELINE), work=work)
-    return n, small, large
+    """(n, CPU for n, CPU for 4n) measured in a fresh interpreter; ∞ when 4n ran into the cap."""
+    script = CHILD.format(path=str(Path(__file__).resolve()))
+    result = subprocess.run([sys.executable, "-c", script, case, str(n), work], capture_output=True,
+                            text=True, check=False)
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines() if " " in line)
+    assert "small" in lines, result.stderr[-3000:]
+    size, small = lines["small"].split()
+    if result.returncode in (-signal.SIGXCPU, -signal.SIGKILL) and "large" not in lines:
+        return int(size), float(small), float("inf")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return int(size), float(small), float(lines["large"])
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -292,13 +292,15 @@ def test_broken_document_xml_names_the_file() -> None:
     assert str(err.value).startswith("broken.docx: ")
 
 
-def test_docx_entities_are_not_expanded() -> None:
+def test_docx_with_entity_declarations_is_refused() -> None:
+    """Word never writes a DOCTYPE: a part that declares entities is hostile and refused
+    before any parser sees it (nothing is expanded, nothing is read)."""
     document = (f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "哈哈哈哈哈哈哈哈">'
                 f'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><w:document {W}><w:body>'
                 '<w:p><w:r><w:t>&b;正文</w:t></w:r></w:p></w:body></w:document>')
-    raw = read_input(build_docx([], document=document), "a.docx")
-    assert "哈" not in raw.ledger_text
-    assert raw.lines == ["正文"]
+    with pytest.raises(InputError, match="declares entities") as err:
+        read_input(build_docx([], document=document), "a.docx")
+    assert "a.docx" in str(err.value)
 
 
 def test_empty_docx_is_empty_input() -> None:

@@ -182,85 +182,78 @@ def _window(c: Candidate) -> int:
 
 
 def _select_in_sequence(seq: list[Candidate], cut_block: int | None = None) -> None:
-    """Accept members of runs: v follows v-1, or v-1 is followed by v, within a window."""
-    n = len(seq)
+    """Accept members of runs: v follows v-1, or v-1 is followed by v, within a window.
+
+    One pass, carrying the last accepted member along: linear in the candidates but for the
+    bounded look-ahead of ``_next_member``."""
+    prev: Candidate | None = None
     for i, c in enumerate(seq):
-        if c.value is None:  # 最后: closes a run that is still recent
-            prev = _previous_accepted(seq, i)
-            if prev is not None and c.offset - prev.offset <= RUN_WINDOW and c.position != "bracket":
-                c.accepted, c.reason = True, f"closes the run after {prev.text}"
-            else:
-                c.reason = "no run before it"
-            continue
-        prev = _previous_accepted(seq, i)
-        if prev is not None and prev.value is not None and prev.value == c.value - 1 \
-                and c.offset - prev.offset <= max(_window(prev), _window(c)) \
-                and (c.position != "comma" or (prev.block == c.block and not c.style.sentence_only)):
-            c.accepted, c.reason = True, f"continues {prev.text}"
-            continue
-        nxt = _next_member(seq, i, n)
-        if c.doubtful:
-            c.reason = "looks like a number inside text, and continues no run"
-            continue
-        if c.position == "comma":
-            if nxt is not None and nxt.block == c.block and nxt.position in ("start", "sentence"):
-                c.accepted, c.reason = True, f"after a comma, opens a run continued by {nxt.text}"
-            else:
-                c.reason = "after a comma, and no run under way in this paragraph"
-            continue
-        if nxt is not None and c.family == "enumeration" and c.value != 1:
-            c.reason = f"an enumeration that starts at {c.value} is not a run"
-            continue
-        if nxt is not None and nxt.position == "comma" and (nxt.block != c.block or c.style.sentence_only):
-            nxt = None  # a member after a mere comma can only continue a run in its own sentence
-        if nxt is not None and (c.position not in WEAK or nxt.position not in WEAK):
-            c.accepted, c.reason = True, f"opens a run continued by {nxt.text}"
-            continue
-        if nxt is not None and _run_length(seq, i, n) >= 3:
-            c.accepted, c.reason = True, "opens a run of three or more, which is evidence enough"
-            continue
-        if _strong(c):
-            c.accepted, c.reason = True, "paragraph-initial heading"
-            continue
-        if c.value == 1 and c.block == cut_block and c.position in ("start", "sentence"):
-            c.accepted, c.cut_off = True, True
-            c.reason = "opens a run that the end of the truncated text cuts off"
-            continue
-        if c.family == "heading" and c.position in ("start", "alone") and prev is not None \
-                and prev.value is not None and prev.value < c.value <= prev.value + 3:
-            c.accepted, c.reason = True, f"paragraph-initial, after {prev.text} (gap)"
-            continue
-        c.reason = "no run: no neighbouring number of the same style"
+        _decide(seq, i, prev, cut_block)
+        if c.accepted:
+            prev = c
 
 
-def _previous_accepted(seq: list[Candidate], i: int) -> Candidate | None:
-    for j in range(i - 1, -1, -1):
-        if seq[j].accepted:
-            return seq[j]
-    return None
+def _decide(seq: list[Candidate], i: int, prev: Candidate | None, cut_block: int | None) -> None:
+    """Accept or reject ``seq[i]``, given the last member accepted before it; say why."""
+    c = seq[i]
+    if c.value is None:  # 最后: closes a run that is still recent
+        if prev is not None and c.offset - prev.offset <= RUN_WINDOW and c.position != "bracket":
+            c.accepted, c.reason = True, f"closes the run after {prev.text}"
+        else:
+            c.reason = "no run before it"
+        return
+    if prev is not None and prev.value is not None and prev.value == c.value - 1 \
+            and c.offset - prev.offset <= max(_window(prev), _window(c)) \
+            and (c.position != "comma" or (prev.block == c.block and not c.style.sentence_only)):
+        c.accepted, c.reason = True, f"continues {prev.text}"
+        return
+    j = _next_member(seq, i)
+    nxt = seq[j] if j is not None else None
+    if c.doubtful:
+        c.reason = "looks like a number inside text, and continues no run"
+        return
+    if c.position == "comma":
+        if nxt is not None and nxt.block == c.block and nxt.position in ("start", "sentence"):
+            c.accepted, c.reason = True, f"after a comma, opens a run continued by {nxt.text}"
+        else:
+            c.reason = "after a comma, and no run under way in this paragraph"
+        return
+    if nxt is not None and c.family == "enumeration" and c.value != 1:
+        c.reason = f"an enumeration that starts at {c.value} is not a run"
+        return
+    if nxt is not None and nxt.position == "comma" and (nxt.block != c.block or c.style.sentence_only):
+        nxt = None  # a member after a mere comma can only continue a run in its own sentence
+    if nxt is not None and (c.position not in WEAK or nxt.position not in WEAK):
+        c.accepted, c.reason = True, f"opens a run continued by {nxt.text}"
+        return
+    if nxt is not None and j is not None and _next_member(seq, j) is not None:
+        c.accepted, c.reason = True, "opens a run of three or more, which is evidence enough"
+        return
+    if _strong(c):
+        c.accepted, c.reason = True, "paragraph-initial heading"
+        return
+    if c.value == 1 and c.block == cut_block and c.position in ("start", "sentence"):
+        c.accepted, c.cut_off = True, True
+        c.reason = "opens a run that the end of the truncated text cuts off"
+        return
+    if c.family == "heading" and c.position in ("start", "alone") and prev is not None \
+            and prev.value is not None and prev.value < c.value <= prev.value + 3:
+        c.accepted, c.reason = True, f"paragraph-initial, after {prev.text} (gap)"
+        return
+    c.reason = "no run: no neighbouring number of the same style"
 
 
-def _run_length(seq: list[Candidate], i: int, n: int) -> int:
-    """How many members follow each other from seq[i] on (v, v+1, v+2 …), itself included."""
-    length, j = 1, i
-    while length < 3:
-        nxt = _next_member(seq, j, n)
-        if nxt is None:
-            break
-        length, j = length + 1, seq.index(nxt, j + 1)
-    return length
-
-
-def _next_member(seq: list[Candidate], i: int, n: int) -> Candidate | None:
-    """The candidate that continues seq[i] (value + 1) before the run restarts."""
+def _next_member(seq: list[Candidate], i: int) -> int | None:
+    """The index of the candidate that continues seq[i] (value + 1) before the run restarts,
+    within the window (so the look-ahead is bounded)."""
     c = seq[i]
     assert c.value is not None
-    for j in range(i + 1, n):
+    for j in range(i + 1, len(seq)):
         other = seq[j]
         if other.offset - c.offset > max(_window(c), _window(other)):
             return None
         if other.value == c.value + 1:
-            return other
+            return j
         if other.value is not None and other.value == c.value and other.style is c.style:
             return None
     return None

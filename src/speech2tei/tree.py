@@ -19,6 +19,7 @@ the prose after it belongs to the parent again, where a reader would put it.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -235,11 +236,9 @@ class TreeBuilder:
         cuts = cuts or []
         text = block.text
         skip = self._fill_pending_head(block, markers) if self.pending_head is not None else 0
-        if skip:
-            block_rest = text[skip:]
-            self._add_text(block_rest, block)
-            if not markers:
-                return
+        if skip and not markers:
+            self._add_text(text[skip:], block)
+            return
         if not markers:
             self._add_closing_aware(text, block)
             return
@@ -247,7 +246,8 @@ class TreeBuilder:
         opened_here: list[_Open] = []
         for n, c in enumerate(markers):
             limit = markers[n + 1].start if n + 1 < len(markers) else len(text)
-            cut = next((at for at in cuts if c.end < at < limit), limit)
+            k = bisect.bisect_right(cuts, c.end)
+            cut = cuts[k] if k < len(cuts) and cuts[k] < limit else limit
             head, head_end, resume = find_head(text, c.end, cut)
             rule = self._place(c, block.start)
             cert = self._head_cert(c, head, head_end, limit, len(text))

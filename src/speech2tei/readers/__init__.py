@@ -56,6 +56,19 @@ class RawInput:
         return "\n".join([*self.lines, *(r.text for r in self.removed)])
 
 
+XML_PROLOG = re.compile(rb"\s*(<\?xml[^>]*>\s*)?<!DOCTYPE\s+(?!html[\s>])", re.IGNORECASE)
+"""An XML file with a DOCTYPE that is not an (X)HTML one."""
+
+
+def refuse_hostile_doctype(data: bytes, name: str) -> None:
+    """Any XML given as input (a TEI file read as text, an XML export) has its DOCTYPE
+    checked before anything reads it: entity declarations and external DTDs are refused."""
+    if XML_PROLOG.match(data.lstrip(b"\xef\xbb\xbf")[:4096]):
+        from ..safexml import check_doctype
+
+        check_doctype(data, name)
+
+
 def read_input(data: bytes, name: str, *, fmt: str | None = None, encoding: str | None = None,
                errors: str = "strict") -> RawInput:
     """Read one input in any supported format into lines, hints and source information."""
@@ -67,6 +80,7 @@ def read_input(data: bytes, name: str, *, fmt: str | None = None, encoding: str 
         if not any(line.strip() for line in doc.lines):
             raise InputError("empty input (the document has no text)", path=name)
         return RawInput(doc.lines, doc.hints, source)
+    refuse_hostile_doctype(data, name)
     decoded = decode_bytes(data, name=name, encoding=encoding, errors=errors)
     source.encoding = decoded.encoding
     if kind == "html" or (kind is None and looks_like_html(decoded.text)):

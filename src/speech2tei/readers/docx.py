@@ -16,11 +16,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from ..errors import InputError
+from ..safexml import check_doctype
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -106,11 +108,13 @@ def parse_part(zf: zipfile.ZipFile, part: str, name: str,
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                              huge_tree=False, remove_comments=True)
     try:
-        root = etree.fromstring(zf.read(part), parser)
+        data = zf.read(part)
+        check_doctype(data, f"{name}:{part}")  # Word never writes a DOCTYPE: one here is hostile
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         raise InputError(f"broken .docx: {part} is not well-formed XML ({exc})", path=name) \
             from exc
-    except (zipfile.BadZipFile, OSError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError, zlib.error) as exc:
         raise InputError(f"broken .docx: cannot read {part} ({exc})", path=name) from exc
     return root
 
