@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pages_helpers import FIXTURES, chars, fixture_lines, raw_lines
 
 from speech2tei.blocks import continues_sentence, make_blocks, wrap_width
-from speech2tei.decode import decode_bytes, split_lines
 from speech2tei.model import Block, Line
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 WRAPPED_CORPUS = {f"{n:03d}" for n in [*range(23, 37), 43]}
-
-
-def fixture_lines(name: str) -> list[Line]:
-    text = (FIXTURES / name).read_text("utf-8")
-    return [Line(t, no) for no, t in enumerate(text.split("\n"), 1)]
-
-
-def raw_lines(path: Path) -> list[Line]:
-    text = decode_bytes(path.read_bytes()).text
-    return [Line(t, no) for no, t in enumerate(split_lines(text), 1)]
-
-
-def chars(texts: list[str]) -> Counter[str]:
-    """The multiset of non-whitespace characters: what "nothing lost" compares."""
-    return Counter(ch for text in texts for ch in text if not ch.isspace())
 
 
 def assert_nothing_lost(lines: list[Line], blocks: list[Block]) -> None:

@@ -3,35 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
+from pages_helpers import FIXTURES, chars, fixture_lines, raw_lines
 
 from speech2tei.blocks import make_blocks
-from speech2tei.decode import decode_bytes, split_lines
 from speech2tei.frontmatter import Front, extract_front
 from speech2tei.model import Line, Removal
 from speech2tei.split import Split, split_documents
 
-FIXTURES = Path(__file__).parent / "fixtures" / "pages"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seed" / "000_357c0cc2c1f0b069.txt"
-
-
-def fixture_lines(name: str) -> list[Line]:
-    text = (FIXTURES / name).read_text("utf-8")
-    return [Line(t, no) for no, t in enumerate(text.split("\n"), 1)]
-
-
-def raw_lines(path: Path) -> list[Line]:
-    text = decode_bytes(path.read_bytes()).text
-    return [Line(t, no) for no, t in enumerate(split_lines(text), 1)]
-
-
-def chars(texts: list[str]) -> Counter[str]:
-    """The multiset of non-whitespace characters: what "nothing lost" compares."""
-    return Counter(ch for text in texts for ch in text if not ch.isspace())
 
 
 def run_stages(lines: list[Line]) -> tuple[Split, list[Front]]:
