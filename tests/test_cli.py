@@ -154,3 +154,12 @@ def test_keep_boilerplate_keeps_furniture_as_page_notes(tmp_path: Path) -> None:
     assert not any(r.reason == "boilerplate" for r in kept.removed)
     assert any("收藏本文" in item.text for item in kept.page_front)
     assert check_nothing_lost(page, kept) == []
+
+
+def test_keep_boilerplate_option_on_the_command_line(tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("关于春耕的讲话\n收藏本文 下载本文\n同志们：\n一、抓好备耕\n二、抓好服务\n", encoding="utf-8")
+    plain = json.loads(runner.invoke(app, ["convert", str(page)]).stdout)
+    kept = json.loads(runner.invoke(app, ["convert", str(page), "--keep-boilerplate"]).stdout)
+    assert not any("收藏本文" in item["text"] for item in plain["page"]["front"])
+    assert any("收藏本文" in item["text"] for item in kept["page"]["front"])

@@ -57,13 +57,15 @@ FormatOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
     "--from", help="Input format: text, html, docx, json, tei (default: detect).")]
 
 
-def _options(encoding: str | None, errors: str, rules: Path | None, fmt: str | None):
+def _options(encoding: str | None, errors: str, rules: Path | None, fmt: str | None, *,
+             keep_boilerplate: bool = False):
     from .grammar import load_grammar
     from .pipeline import Options
 
     if errors not in ("strict", "replace"):
         raise fail(f"--errors must be strict or replace, not {errors!r}")
-    return Options(encoding=encoding, errors=errors, fmt=fmt, grammar=load_grammar(rules))
+    return Options(encoding=encoding, errors=errors, fmt=fmt, grammar=load_grammar(rules),
+                   keep_boilerplate=keep_boilerplate)
 
 
 @app.command()
@@ -84,6 +86,8 @@ def convert(
         "--jobs", "-j", help="Worker processes (default 0: one per core; 1: no pool).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary (errors still show).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every warning on stderr.")] = False,
+    keep_boilerplate: Annotated[bool, typer.Option(
+        "--keep-boilerplate", help="Keep site furniture as page-level notes, not only in the removed list.")] = False,
 ) -> None:
     """Convert inputs to JSON and/or TEI P5 XML (validated before anything is written).
 
@@ -100,7 +104,8 @@ def convert(
         raise fail(f"--jobs must be 0 (one per core) or more, not {jobs}")
     try:
         settings = BatchSettings(
-            inputs=inputs, formats=formats, output=output, options=_options(encoding, errors, rules, fmt),
+            inputs=inputs, formats=formats, output=output,
+            options=_options(encoding, errors, rules, fmt, keep_boilerplate=keep_boilerplate),
             force=force, skip_existing=skip_existing, glob=glob, jobs=jobs, quiet=quiet, verbose=verbose)
         code = run_batch(settings)
     except Speech2TeiError as exc:
