@@ -151,7 +151,7 @@ def test_letter_spaced_signature_stays_one_block():
 
 
 def test_double_spaces_inside_a_title_do_not_split_it():
-    long_title = "【 标  题 】深化改革  促进发展  建设有中国特色的社会主义艺术教育事业并且不断开创新局面的若干问题研究"
+    long_title = "【 标  题 】加强基层  改进作风  建设人民满意的服务型政府并且不断开创乡镇工作新局面的若干问题研究"
     assert [b.text for b in make_blocks([Line(long_title, 1)])] == [long_title]
 
 
