@@ -55,7 +55,7 @@ def test_user_rules_add_a_style(tmp_path: Path) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text(
         "styles:\n  - name: san-yao\n    pattern: '(?P<num>{cjk})(?P<kind>须)(?P<delim>)'\n"
-        "    numeral: cjk\n    family: enumeration\n    needs_run: true\n", encoding="utf-8")
+        "    numeral: cjk\n    family: enumeration\n", encoding="utf-8")
     grammar = load_grammar(rules)
     assert grammar.style("san-yao").family == "enumeration"
     assert grammar.style("cn-dun").family == "heading"

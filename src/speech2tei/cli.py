@@ -1,4 +1,4 @@
-"""The command line: ``speech2tei convert | outline | validate``.
+"""The command line: ``speech2tei convert | outline | validate | preview | report``.
 
 The CLI only parses options, calls the pipeline and the writers, and turns domain errors into
 one line on stderr and an exit code (see README, "Exit codes"). Heavy modules (lxml,

@@ -32,7 +32,7 @@ FAMILIES = ("heading", "enumeration")
 WHERE = ("line", "any")
 STYLE_KEYS = {
     "name", "pattern", "numeral", "words", "family", "sequence", "where", "alone", "lone_ok",
-    "needs_run", "optional", "level", "rank", "topic", "sentence_only", "description",
+    "level", "rank", "topic", "sentence_only", "description",
 }
 
 
@@ -86,14 +86,13 @@ class Style:
     where: str = "any"
     alone: bool = False
     lone_ok: bool = False
-    needs_run: bool = False
-    optional: bool = False
+    """A paragraph-initial marker counts alone; otherwise only as a member of a run."""
     level: int | None = None
     rank: int | None = None
     topic: bool = False
+    """A topic marker (第一个问题) may hold a run of its own sequence (第一，第二，) below it."""
     sentence_only: bool = False
     """Members never continue a run after a mere comma (一方面……，另一方面…… in one sentence)."""
-    """A topic marker (第一个问题) may hold a run of its own sequence (第一，第二，) below it."""
     """Customary order of heading styles; the document's own nesting overrides it."""
     words: dict[str, int | None] = field(default_factory=dict)
     group: str = ""
@@ -165,7 +164,6 @@ def _make_style(row: dict[str, Any], index: int, numerals: dict[str, str], where
         name=name, pattern=pattern, numeral=row["numeral"], family=row["family"],
         sequence=row.get("sequence") or name, where=row.get("where", "any"),
         alone=bool(row.get("alone", False)), lone_ok=bool(row.get("lone_ok", False)),
-        needs_run=bool(row.get("needs_run", False)), optional=bool(row.get("optional", False)),
         level=row.get("level"), rank=row.get("rank"), topic=bool(row.get("topic", False)),
         sentence_only=bool(row.get("sentence_only", False)),
         words=dict(row.get("words") or {}), group=group,
