@@ -7,6 +7,7 @@ jsonschema) are imported inside the commands, so ``--help`` and ``--version`` st
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -111,8 +112,22 @@ def convert(
     except Speech2TeiError as exc:
         raise fail(str(exc), exc.exit_code) from exc
     except KeyboardInterrupt:
-        raise fail("interrupted", EXIT_INTERRUPTED) from None
+        fail("interrupted", EXIT_INTERRUPTED)
+        code = EXIT_INTERRUPTED
+    if code == EXIT_INTERRUPTED:
+        exit_now(code)
     raise typer.Exit(code)
+
+
+def exit_now(code: int) -> None:
+    """Leave at once after Ctrl-C, once the batch has removed its temporary files.
+
+    Workers stopped mid-write can leave the process pool's result pipe holding half a message;
+    the interpreter's exit hook would then wait on it for ever. Nothing is left to clean up,
+    so skip the hooks (stdout and stderr are flushed first)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 @app.command()
