@@ -76,8 +76,7 @@ def find_head(text: str, start: int, limit: int) -> tuple[str, str, int]:
 class TreeBuilder:
     """Places markers one at a time; holds the stack of open sections."""
 
-    def __init__(self, doc_index: int = 1, back_matter: tuple[str, ...] = (),
-                 closing_words: tuple[str, ...] = ()) -> None:
+    def __init__(self, back_matter: tuple[str, ...] = (), closing_words: tuple[str, ...] = ()) -> None:
         self.back_matter = back_matter
         self.closing_words = closing_words
         self.body: list[Node] = []
@@ -90,7 +89,6 @@ class TreeBuilder:
         """The first heading style of the document: later styles never close it by rank."""
         self.nesting: set[tuple[str, str]] = set()
         """(outer style, inner style) pairs the document has shown."""
-        self.doc_index = doc_index
 
     # -- containers -------------------------------------------------------------------
     def _container_for_text(self) -> list[Node]:
@@ -250,7 +248,7 @@ class TreeBuilder:
             cut = cuts[k] if k < len(cuts) and cuts[k] < limit else limit
             head, head_end, resume = find_head(text, c.end, cut)
             rule = self._place(c, block.start)
-            cert = self._head_cert(c, head, head_end, limit, len(text))
+            cert = head_cert(c, head)
             if cert != "high":
                 self.warnings.append(Diagnostic(
                     "low-cert-head", f"head of {c.text.strip()} runs on with no sentence end; "
@@ -265,14 +263,6 @@ class TreeBuilder:
         for entry in opened_here:
             if entry.cand.family == "enumeration" and entry.cand.inline:
                 entry.text_open = False
-
-    def _head_cert(self, c: Candidate, head: str, head_end: str, limit: int, length: int) -> str:
-        """Low where an inline heading runs on with no sentence end: the boundary is a guess."""
-        if c.family == "heading" and c.position == "sentence" and (len(head) > LONG_HEAD or "“" in head):
-            return "low"
-        if c.position == "bracket" or c.cut_off:
-            return "medium"
-        return "high"
 
     def _add_closing_aware(self, text: str, block: Block) -> None:
         """A paragraph that opens with 总之/同志们 closes the enumerations above it; one that
@@ -292,6 +282,16 @@ class TreeBuilder:
                 "closing-paragraph", "a closing paragraph is attached to the enclosing section",
                 block.start, "info"))
         self._add_text(text, block)
+
+
+def head_cert(c: Candidate, head: str) -> str:
+    """Low where an inline heading runs on with no sentence end (the boundary is a guess);
+    medium where only the run, not the punctuation, vouches for the marker."""
+    if c.family == "heading" and c.position == "sentence" and (len(head) > LONG_HEAD or "“" in head):
+        return "low"
+    if c.position == "bracket" or c.cut_off:
+        return "medium"
+    return "high"
 
 
 def number_sections(body: list[Node], doc_index: int) -> None:
@@ -318,8 +318,7 @@ def build_tree(blocks: list[Block], markers: list[Candidate], doc_index: int = 1
     by_block: dict[int, list[Candidate]] = {}
     for c in markers:
         by_block.setdefault(c.block, []).append(c)
-    builder = TreeBuilder(doc_index, grammar.back_matter if grammar else (),
-                          grammar.closing_words if grammar else ())
+    builder = TreeBuilder(grammar.back_matter if grammar else (), grammar.closing_words if grammar else ())
     for b, block in enumerate(blocks):
         builder.add_block(block, sorted(by_block.get(b, []), key=lambda c: c.start), (cuts or {}).get(b))
     number_sections(builder.body, doc_index)
