@@ -115,6 +115,20 @@ def test_a_page_repeated_is_not_a_compilation():
     assert len(split_documents(lines).documents) == 1
 
 
+def test_a_dump_of_speeches_with_the_same_title_splits_by_speech():
+    """A year of speeches in one file: two 经济工作会议 speeches under the same title are two
+    documents, not a page repeated (their text differs)."""
+    def speech(year: str, body: str) -> str:
+        return (f"在全县经济工作会议上的讲话\n——{year}年1月8日在全县经济工作会议上\n\n同志们：\n\n"
+                + (body * 40) + "\n\n一、稳住工业基本盘\n\n" + body * 10 + "\n")
+    text = speech("2023", "去年全县地区生产总值稳步增长。") + "\n" + speech("2024", "今年要抓好项目建设。")
+    lines = [Line(t, no) for no, t in enumerate(text.split("\n"), 1)]
+    split, fronts = run_stages(lines)
+    assert len(split.documents) == 2
+    assert [f.meta.date for f in fronts] == ["2023年1月8日", "2024年1月8日"]
+    assert_nothing_lost(lines, split, fronts)
+
+
 def test_ordinary_documents_stay_one():
     for name in ("speech.txt", "notice.txt", "twolinetitle.txt", "wrapped.txt", "pagebreak.txt",
                  "oneline.txt", "runtogether.txt", "letterspaced.txt"):

@@ -334,14 +334,16 @@ def convert_item(source: str, formats: list[str], options: Options | None) -> Ou
     Anything else that goes wrong inside the pipeline (a bug, memory) is also caught here: it
     costs that file, not the batch.
     """
+    from .gcpause import paused_gc
     from .model import iter_sections
 
     outcome = Outcome(source)
     try:
         data, name = _read_bytes(source)
         outcome.size = len(data)
-        conv = conversion_from_bytes(data, name, options)
-        outcome.outputs = render_outputs(conv, formats)
+        with paused_gc():
+            conv = conversion_from_bytes(data, name, options)
+            outcome.outputs = render_outputs(conv, formats)
     except Speech2TeiError as exc:
         outcome.error = str(exc) if exc.path else f"{source}: {exc}"
         outcome.code = exc.exit_code

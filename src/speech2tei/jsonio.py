@@ -13,6 +13,7 @@ from importlib import resources
 from typing import Any
 
 from .errors import InputError, ValidationError
+from .gcpause import paused_gc
 from .model import (
     Conversion,
     Diagnostic,
@@ -136,6 +137,11 @@ def conversion_to_dict(conv: Conversion) -> dict[str, Any]:
 
 def to_json_bytes(conv: Conversion, *, validate: bool = True) -> bytes:
     """Serialize, refusing a tree that does not validate against the schema."""
+    with paused_gc():
+        return _checked_json_bytes(conv, validate)
+
+
+def _checked_json_bytes(conv: Conversion, validate: bool) -> bytes:
     data = conversion_to_dict(conv)
     if validate:
         problems = schema_errors(data)

@@ -13,6 +13,7 @@ from .blocks import make_blocks
 from .clean import clean_lines
 from .errors import InputError
 from .frontmatter import extract_front
+from .gcpause import paused_gc
 from .grammar import Grammar, default_grammar
 from .ledger import check_nothing_lost
 from .markers import Candidate, find_candidates, head_cuts, select_markers
@@ -63,7 +64,11 @@ def parse_document(lines: list[Line], index: int, grammar: Grammar,
 def convert_bytes(data: bytes, name: str = "<input>", options: Options | None = None,
                   explain: list[Explained] | None = None) -> Conversion:
     """Read one input and return its documents, what was removed and what was noticed."""
-    opts = options or Options()
+    with paused_gc():
+        return _convert(data, name, options or Options(), explain)
+
+
+def _convert(data: bytes, name: str, opts: Options, explain: list[Explained] | None) -> Conversion:
     grammar = opts.grammar or default_grammar()
     raw = read_input(data, name, fmt=opts.fmt, encoding=opts.encoding, errors=opts.errors)
     cleaned = clean_lines(raw.lines, hints=raw.hints)

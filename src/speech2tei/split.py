@@ -4,7 +4,9 @@ A compilation page (范文 sites) strings several speeches together under one pa
 ``篇1:TITLE`` … ``篇5:TITLE``, each label often followed by the title again on a line of its
 own, and ends with link lists ("(共5篇)", titles of other pages). Without 篇N labels, a page
 is split only on strong evidence: at least two title blocks (a title line repeated, or a title
-followed by a subtitle line ——在…上的讲话) with different titles, each followed by a speech.
+followed by a subtitle line ——在…上的讲话), each followed by a speech, and no piece the same as
+another (that is a page repeated). Titles may repeat: a year of a county's speeches in one dump
+holds several 在全县经济工作会议上的讲话.
 Anything less stays one document — almost every input is one.
 
 Where the text goes (nothing is lost):
@@ -117,14 +119,12 @@ def _title_block_starts(lines: list[Line]) -> list[int]:
             starts.append(index)
     if len(starts) < 2:
         return []
-    titles = [plain_title(lines[i].text) for i in starts]
-    if len(set(titles)) != len(titles):
-        return []  # the same title again: a page repeated, not a compilation
     bounds = [*starts, len(lines)]
-    for k in range(len(starts)):
-        text = "".join(ln.text.strip() for ln in lines[bounds[k] : bounds[k + 1]])
-        if len(text) < rules["piece_min_chars"]:
-            return []
+    texts = ["".join(ln.text.strip() for ln in lines[bounds[k] : bounds[k + 1]]) for k in range(len(starts))]
+    if any(len(text) < rules["piece_min_chars"] for text in texts):
+        return []
+    if len(set(texts)) != len(texts):
+        return []  # the same piece again: a page repeated, not a compilation
     head = "".join(ln.text.strip() for ln in lines[: starts[0]])
     if len(head) >= rules["piece_min_chars"]:
         return []  # a speech before the first title block: not a compilation
