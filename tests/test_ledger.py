@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from speech2tei.clean import clean_lines
-from speech2tei.ledger import assert_nothing_lost, check_nothing_lost
+from speech2tei.ledger import assert_nothing_lost, check_nothing_lost, pieces_by_line, same_in_order
 from speech2tei.model import (
     Conversion,
     Document,
@@ -23,7 +23,7 @@ INPUT = "收藏本文\n在某会议上的讲话\n同志们：\n一、总体要�
 def conversion(removed: list[Removal] | None = None, body_text: str = "要抓好落实的关键。",
                page_front: list[FrontItem] | None = None) -> Conversion:
     section = Section(marker="一、", style="cn-dun", family="heading", value=1, level=1,
-                      head="总体要求", children=[Paragraph(body_text, (5, 5))])
+                      head="总体要求", lines=(4, 4), children=[Paragraph(body_text, (5, 5))])
     doc = Document(front=[FrontItem("title", "在某会议上的讲话", (2, 2)),
                           FrontItem("salute", "同志们：", (3, 3))], body=[section])
     return Conversion(source=SourceInfo("talk.txt"), documents=[doc],
@@ -94,3 +94,25 @@ def test_reader_and_cleaner_output_satisfy_the_ledger() -> None:
     assert check_nothing_lost(raw.ledger_text, conv) == []
     conv.removed = cleaned.removed
     assert check_nothing_lost(raw.ledger_text, conv) != []
+
+
+def test_in_order_output_is_accepted_without_counting() -> None:
+    # the removal of line 1 comes first, the anti-copy character of line 5 after that line's text:
+    # laid out by line the pieces spell the input except for the character removed mid-line
+    conv = conversion(removed=[Removal("收藏本文", "boilerplate", 1)], body_text="要抓好落实的`关键。")
+    assert same_in_order(INPUT, conv)
+    assert check_nothing_lost(INPUT, conv) == []
+
+
+def test_out_of_order_output_falls_back_to_counting() -> None:
+    conv = conversion()  # the anti-copy character is removed from inside line 5
+    assert not same_in_order(INPUT, conv)
+    assert check_nothing_lost(INPUT, conv) == []
+
+
+def test_pieces_by_line_keeps_output_order_within_a_line() -> None:
+    conv = conversion()
+    lines = [line for line, _ in pieces_by_line(conv)]
+    assert lines == sorted(lines)
+    texts = [text for _, text in pieces_by_line(conv)]
+    assert texts.index("一、总体要求") < texts.index("要抓好落实的关键。")
