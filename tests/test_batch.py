@@ -372,3 +372,15 @@ def test_bench_quick_prints_figures(tmp_path: Path) -> None:
     cases = json.loads(figures.read_text(encoding="utf-8"))["cases"]
     ratios = [c["ratio"] for c in cases if c["ratio"] is not None]
     assert len(ratios) >= 8 and all(r > 0 for r in ratios)
+
+
+def test_a_file_name_that_is_not_utf8_still_converts(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = os.fsdecode(b"\xff\xfe-speech.txt")  # a Latin-1 era name on a UTF-8 file system
+    (folder / name).write_text("标题\n一、总体要求\n正文。\n", encoding="utf-8")
+    result = run_cli("convert", str(folder), "--to", "json,tei", "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "out" / (name[:-4] + ".json")).read_bytes())
+    assert data["source"]["name"].endswith("\\xff\\xfe-speech.txt")
+    assert (tmp_path / "out" / (name[:-4] + ".xml")).stat().st_size > 0

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import importlib
+import json
 import os
 import re
 from collections.abc import Callable
@@ -39,7 +40,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from speech2tei.errors import InputError
-from speech2tei.jsonio import read_json, to_json_bytes
+from speech2tei.jsonio import conversion_to_dict, read_json, to_json_bytes
 from speech2tei.model import Conversion, Node, Section
 from speech2tei.pipeline import convert_bytes
 from speech2tei.readers import read_input
@@ -419,6 +420,8 @@ def check_json(conv: Conversion) -> bytes:
     """The JSON validates (``to_json_bytes`` refuses to write it otherwise, and ``read_json``
     checks it again) and reads back to the very same bytes."""
     out = to_json_bytes(conv)
+    plain = json.dumps(conversion_to_dict(conv), ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert plain.encode("utf-8") == out, "the fast JSON encoder differs from the json module"
     back = read_json(out, "out.json")
     assert to_json_bytes(back, validate=False) == out, "JSON does not read back to the same bytes"
     return out
@@ -431,8 +434,6 @@ def check_tei(conv: Conversion, again: Conversion) -> None:
     if tei is None:
         return
     from lxml import etree
-
-    from speech2tei.jsonio import conversion_to_dict
 
     xml = tei.write_tei(conv)
     assert tei.write_tei(again) == xml, "TEI differs between two conversions of the same input"

@@ -134,9 +134,11 @@ def _bytes(size: float) -> str:
 def _read_bytes(source: str) -> tuple[bytes, str]:
     if source == "-":
         return sys.stdin.buffer.read(), "<stdin>"
+    from .model import printable_name
+
     path = Path(source)
     try:
-        return path.read_bytes(), source
+        return path.read_bytes(), printable_name(source)
     except IsADirectoryError as exc:
         raise InputError("is a directory, not a file", path=source) from exc
     except FileNotFoundError as exc:

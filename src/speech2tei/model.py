@@ -146,6 +146,16 @@ class SourceInfo:
     size: int = 0
 
 
+def printable_name(name: str) -> str:
+    """A file name any output can hold: bytes of a name that are not UTF-8 (which Python keeps
+    as lone surrogates) are written as ``\\xff`` escapes instead of breaking the JSON and XML."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
+
+
 @dataclass(slots=True)
 class Conversion:
     """The result of reading one input: its documents plus everything said about it."""

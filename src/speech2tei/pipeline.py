@@ -17,7 +17,7 @@ from .gcpause import paused_gc
 from .grammar import Grammar, default_grammar
 from .ledger import check_nothing_lost
 from .markers import Candidate, find_candidates, head_cuts, select_markers
-from .model import Block, Conversion, Diagnostic, Document, FrontItem, Line
+from .model import Block, Conversion, Diagnostic, Document, FrontItem, Line, printable_name
 from .readers import read_input
 from .split import split_documents
 from .tree import build_tree
@@ -65,7 +65,7 @@ def convert_bytes(data: bytes, name: str = "<input>", options: Options | None = 
                   explain: list[Explained] | None = None) -> Conversion:
     """Read one input and return its documents, what was removed and what was noticed."""
     with paused_gc():
-        return _convert(data, name, options or Options(), explain)
+        return _convert(data, printable_name(name), options or Options(), explain)
 
 
 def _convert(data: bytes, name: str, opts: Options, explain: list[Explained] | None) -> Conversion:

@@ -1,0 +1,38 @@
+"""The JSON writer's encoder: orjson where installed, byte for byte what the json module writes."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from speech2tei.jsonio import dump_compact
+from speech2tei.model import printable_name
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+def reference(data: object) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+@given(st.dictionaries(TEXT, VALUES, max_size=6))
+def test_fast_encoder_writes_what_the_json_module_writes(data):
+    assert dump_compact(data) == reference(data)
+
+
+def test_awkward_characters_are_escaped_the_same_way():
+    nasty = {"t": "引号\"反斜杠\\ 控制\x00\x01\x1f\x7f 换行\n\r\t 分隔\u2028\u2029 表情😀 替换\ufffd"}
+    assert dump_compact(nasty) == reference(nasty)
+
+
+def test_names_that_are_not_utf8_become_escapes():
+    assert printable_name("讲话.txt") == "讲话.txt"
+    assert printable_name("/tmp/\udcff\udcfe-a.txt") == "/tmp/\\xff\\xfe-a.txt"
+    printable_name("\udcff").encode("utf-8")  # now encodable
