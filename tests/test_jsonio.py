@@ -36,3 +36,13 @@ def test_names_that_are_not_utf8_become_escapes():
     assert printable_name("讲话.txt") == "讲话.txt"
     assert printable_name("/tmp/\udcff\udcfe-a.txt") == "/tmp/\\xff\\xfe-a.txt"
     printable_name("\udcff").encode("utf-8")  # now encodable
+
+
+def test_nesting_deeper_than_orjson_allows_is_still_written():
+    data: dict = {"children": []}
+    inner = data
+    for _ in range(400):
+        child: dict = {"children": []}
+        inner["children"].append(child)
+        inner = child
+    assert dump_compact(data) == reference(data)

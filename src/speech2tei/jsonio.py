@@ -156,13 +156,19 @@ def dump_compact(data: dict[str, Any]) -> bytes:
 
     orjson writes the same bytes as ``json.dumps(ensure_ascii=False, separators=(",", ":"))``
     five times faster (0.08 s instead of 0.45 s for the 23 MB of a 10 MB input); the json
-    module does it where orjson is not installed.
+    module does it where orjson is not installed, and for trees nested deeper than orjson's
+    limit of 254 levels (about 120 levels of sections), which the json module still writes.
     """
     try:
         import orjson
     except ImportError:
-        return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
-    return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
+        orjson = None
+    if orjson is not None:
+        try:
+            return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
+        except orjson.JSONEncodeError:
+            pass
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 # --- dict → model -------------------------------------------------------------------------
