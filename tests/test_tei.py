@@ -6,9 +6,11 @@ the last tests run the real pipeline over ../shared when it is there.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,7 +30,7 @@ from speech2tei.model import (
     SourceInfo,
     document_text,
 )
-from speech2tei.tei import TEI_NS, TeiWriteError, write_tei
+from speech2tei.tei import TEI_NS, TeiWriteError, iter_tei, write_tei
 from speech2tei.tei_reader import TeiReadError, read_tei, text_of
 from speech2tei.validate import PROJECT_RNG
 
@@ -605,3 +607,78 @@ def test_seed_corpus_and_examples_convert_to_tei_valid_in_one_jing_run(tmp_path,
         written_files.append(out)
     errors = jing_errors(written_files)
     assert {f.name: e for f, e in errors.items() if e} == {}
+
+
+# --- streaming: iter_tei ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_chunks_join_to_the_written_bytes_and_hold_one_document_at_most(written, name):
+    chunks = list(iter_tei(SAMPLES[name]()))
+    assert b"".join(chunks) == written[name]
+    assert all(chunk.count(b"<TEI") <= 1 for chunk in chunks)
+
+
+def test_a_corpus_comes_one_document_per_chunk():
+    conv = compilation_conversion()
+    chunks = list(iter_tei(conv))
+    members = [chunk for chunk in chunks if b"<TEI " in chunk]
+    assert len(members) == len(conv.documents) == 3
+    assert chunks[0].startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<teiCorpus ')
+    assert b"<TEI" not in chunks[0] and b'<text type="page">' in chunks[0]
+    assert chunks[-1] == b"\n</teiCorpus>\n"
+
+
+def test_a_long_document_is_cut_between_body_parts(monkeypatch):
+    from speech2tei import tei
+
+    conv = speech_conversion()
+    whole = write_tei(conv)
+    monkeypatch.setattr(tei, "CHUNK_PARTS", 1)
+    chunks = list(iter_tei(conv))
+    assert len(chunks) > 5
+    assert b"".join(chunks) == whole
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda doc: setattr(doc.body[1], "level", 2), "has level 2 but sits at depth 1"),
+    (lambda doc: setattr(doc.body[0].children[1], "id", "d1-s1"), "used twice"),
+    (lambda doc: setattr(doc.meta, "date_iso", "2024-13"), "not an ISO 8601 date"),
+    (lambda doc: setattr(doc.body[0].children[0], "lines", (-1, 3)), "negative line number"),
+    (lambda doc: doc.warnings.append(Diagnostic("no code", "x")), "diagnostic code"),
+    (lambda doc: doc.back.append(FrontItem("\x01", "x", (1, 1))), "front item kind"),
+])
+def test_a_refusal_in_the_last_document_comes_before_the_first_chunk(change, message):
+    conv = compilation_conversion()
+    change(conv.documents[-1])
+    with pytest.raises(TeiWriteError, match=message):
+        next(iter_tei(conv))
+
+
+def test_a_lone_surrogate_id_is_not_an_xml_name():
+    conv = speech_conversion()
+    conv.documents[0].body[2].id = "\ud800x"
+    with pytest.raises(TeiWriteError, match="not an XML name"):
+        write_tei(conv)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_conversions())
+def test_property_lxml_writes_the_parsed_output_back_byte_for_byte(conv):
+    """Escaping, empty elements and namespaces as libxml2 writes them."""
+    data = write_tei(conv)
+    chunks = list(iter_tei(conv))
+    assert b"".join(chunks) == data
+    assert all(chunk.count(b"<TEI") <= 1 for chunk in chunks)
+    declaration = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    assert declaration + etree.tostring(etree.fromstring(data), encoding="UTF-8") + b"\n" == data
+
+
+def test_the_writer_module_does_not_load_lxml():
+    """Start-up time: writing TEI needs no lxml (reading and validating do)."""
+    import speech2tei
+
+    code = "import sys, speech2tei.tei; print('lxml' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(Path(speech2tei.__file__).resolve().parents[1])}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert result.stdout.strip() == "False"

@@ -13,6 +13,10 @@ The encoding is described in docs/tei.md; the points that shape this module:
   are written as ``<g type="char" n="U+001B">␛</g>`` (a visible stand-in, the code point in
   ``@n``) so the output is always well-formed and the reader restores the exact text.
 * Level is the nesting depth of a section; the writer refuses a model where they disagree.
+
+The XML is written as text by ``xmlwrite.XmlWriter`` (no element tree, no lxml): a corpus
+of any size costs about its output in memory, and ``iter_tei`` hands it over one document
+at a time. Every refusal is checked over the whole model before the first byte.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ import datetime as _dt
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from itertools import groupby
 from urllib.parse import quote
-
-from lxml import etree
 
 from .errors import ValidationError
 from .model import (
@@ -36,14 +41,16 @@ from .model import (
     Paragraph,
     Removal,
     Section,
-    iter_sections,
 )
+from .xmlwrite import FORBIDDEN_CHARS, XmlWriter, inline_element
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 XML_ID = f"{{{XML_NS}}}id"
 XML_LANG = f"{{{XML_NS}}}lang"
 LANG = "zh"
+
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 
 LINE_PREFIX = "line"
 """The private URI scheme of ``@source`` values: ``line:12-14`` = lines 12 to 14 of the input."""
@@ -53,8 +60,7 @@ CONTINUATION = "continuation"
 EMPTY = "empty"
 PAGE_TEXT = "page"
 
-_FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_NCNAME = re.compile(r"^[A-Za-z_\u00c0-\ufffd][\w.\-\u00b7\u0300-\u036f\u203f-\u2040]*$")
+_NCNAME = re.compile(r"^[A-Za-z_\u00c0-\ud7ff\ue000-\ufffd][\w.\-\u00b7\u0300-\u036f\u203f-\u2040]*$")
 _W3C_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _VERSION = re.compile(r"^[\d]+[a-z]*[\d]*(\.[\d]+[a-z]*[\d]*){0,3}$")
 
@@ -70,7 +76,12 @@ FRONT_FIRST = frozenset({"title", "subtitle", "date", "byline", "note"})
 """Front/back item kinds with a form allowed at the start of ``<front>``/``<back>``."""
 BACK_TAIL = frozenset({"closer", "trailer", "byline", "note"})
 """Kinds with a form allowed at the end of ``<back>`` (TEI's model.divBottomPart)."""
+BACK_TAIL_ONLY = BACK_TAIL - FRONT_FIRST
+"""The kinds that end the leading part of ``<back>``: from the first of them on, the tail."""
 OPENER_KINDS = frozenset({"salute", "note"})
+TITLE_KINDS = frozenset({"title", "subtitle"})
+HEAD_END = {"type": "head-end"}
+"""Attributes of the ``<pc>`` that holds the punctuation closing a head."""
 
 EDITORIAL_NOTES = (
     "Sections follow the text's own numbering: each div of @type heading or enumeration is one "
@@ -101,66 +112,50 @@ class TeiWriteError(ValidationError, ValueError):
 
 
 def tei(tag: str) -> str:
-    """Clark name of a TEI element."""
+    """Clark name of a TEI element (for readers of the output; the writer uses plain names)."""
     return f"{{{TEI_NS}}}{tag}"
 
 
-def _sub(parent: etree._Element, tag: str, attrs: dict[str, str | None] | None = None,
-         text: str | None = None) -> etree._Element:
-    """Append a TEI element with the non-empty attributes given and (escaped) text."""
-    el = etree.SubElement(parent, tei(tag))
-    for key, value in (attrs or {}).items():
-        if value is not None:
-            el.set(key, value)
-    if text:
-        add_text(el, text)
-    return el
+def char_glyph(char: str) -> str:
+    """``<g type="char" n="U+001B">␛</g>``: the stand-in is a Control Picture or U+FFFD.
 
-
-def add_text(el: etree._Element, text: str) -> None:
-    """Append ``text`` at the end of ``el``, writing XML-forbidden characters as ``<g>``."""
-    pos = 0
-    for match in _FORBIDDEN_CHARS.finditer(text):
-        _append_plain(el, text[pos : match.start()])
-        _append_char_glyph(el, match.group())
-        pos = match.end()
-    _append_plain(el, text[pos:])
-
-
-def _append_plain(el: etree._Element, text: str) -> None:
-    if not text:
-        return
-    if len(el):
-        el[-1].tail = (el[-1].tail or "") + text
-    else:
-        el.text = (el.text or "") + text
-
-
-def _append_char_glyph(el: etree._Element, char: str) -> None:
-    """``<g type="char" n="U+001B">␛</g>``: the stand-in is a Control Picture or U+FFFD."""
+    The writer's ``on_forbidden``: the markup for a character XML cannot hold.
+    """
     code = ord(char)
     shown = chr(0x2400 + code) if code < 0x20 else "\ufffd"
-    glyph = etree.SubElement(el, tei("g"))
-    glyph.set("type", "char")
-    glyph.set("n", f"U+{code:04X}")
-    glyph.text = shown
+    return f'<g type="char" n="U+{code:04X}">{shown}</g>'
+
+
+def new_writer() -> XmlWriter:
+    """A writer with the TEI layout: structural elements indented, forbidden characters as ``<g>``."""
+    return XmlWriter(STRUCTURAL, on_forbidden=char_glyph)
+
+
+def _check_span(lines: tuple[int, int]) -> None:
+    if lines[0] < 0 or lines[1] < 0:
+        raise TeiWriteError(f"line span {lines} has a negative line number")
 
 
 def line_ref(lines: tuple[int, int]) -> str | None:
     """``line:A-B`` for a line span, None for the unknown span (0, 0)."""
     start, end = lines
-    if (start, end) == (0, 0):
+    if start == 0 and end == 0:
         return None
-    if start < 0 or end < 0:
-        raise TeiWriteError(f"line span {lines} has a negative line number")
+    _check_span(lines)
     return f"{LINE_PREFIX}:{start}-{end}"
 
 
 def _token(value: str, what: str) -> str:
     """A value for a TEI token attribute (@type, @subtype): TEI's ``[^\\p{C}\\p{Z}]+``."""
-    if not value or any(unicodedata.category(ch)[0] in "CZ" for ch in value):
+    if not _is_token(value):
         raise TeiWriteError(f"{what} {value!r} cannot be written as a TEI attribute token")
     return value
+
+
+@lru_cache(maxsize=1024)
+def _is_token(value: str) -> bool:
+    """Cached: the same few styles and codes come back for every section and warning."""
+    return bool(value) and not any(unicodedata.category(ch)[0] in "CZ" for ch in value)
 
 
 def speech2tei_version() -> str:
@@ -198,245 +193,6 @@ def _valid_w3c_date(value: str) -> bool:
     return True
 
 
-# --- entry point -----------------------------------------------------------------------------
-
-
-def write_tei(conv: Conversion) -> bytes:
-    """The TEI P5 XML of a conversion, UTF-8 with an XML declaration."""
-    root = build_tree(conv)
-    indent(root)
-    body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
-
-
-def is_corpus(conv: Conversion) -> bool:
-    """A compilation (several documents, or page-level text) becomes a teiCorpus."""
-    has_page = bool(conv.page_title or conv.uploader or conv.page_front)
-    return len(conv.documents) > 1 or (len(conv.documents) == 1 and has_page)
-
-
-def build_tree(conv: Conversion) -> etree._Element:
-    """The element tree: teiCorpus, a single TEI, or a TEI for a conversion without documents."""
-    _check_ids(conv)
-    if is_corpus(conv):
-        root = etree.Element(tei("teiCorpus"), nsmap={None: TEI_NS})
-        root.set(XML_LANG, LANG)
-        header = _header_root(root)
-        _conversion_header(header, conv, title_doc=None)
-        if conv.page_front:
-            _page_text(root, conv.page_front)
-        for index, doc in enumerate(conv.documents, 1):
-            member = _sub(root, "TEI", {XML_LANG: LANG})
-            _document_header(_header_root(member), doc, index, conv, standalone=False)
-            _document_text(member, doc)
-        return root
-    root = etree.Element(tei("TEI"), nsmap={None: TEI_NS})
-    root.set(XML_LANG, LANG)
-    header = _header_root(root)
-    if conv.documents:
-        _document_header(header, conv.documents[0], 1, conv, standalone=True)
-        _document_text(root, conv.documents[0])
-    else:
-        _conversion_header(header, conv, title_doc=None)
-        _page_text(root, conv.page_front)
-    return root
-
-
-def _check_ids(conv: Conversion) -> None:
-    """Section ids must be NCNames and unique in the file (they become @xml:id)."""
-    seen: set[str] = set()
-    for doc in conv.documents:
-        for section in iter_sections(doc.body):
-            if not section.id:
-                continue
-            if not _NCNAME.match(section.id):
-                raise TeiWriteError(f"section id {section.id!r} is not an XML name (NCName)")
-            if section.id in seen:
-                raise TeiWriteError(f"section id {section.id!r} is used twice")
-            seen.add(section.id)
-
-
-# --- header ----------------------------------------------------------------------------------
-
-
-def _header_root(parent: etree._Element) -> etree._Element:
-    return _sub(parent, "teiHeader")
-
-
-def _conversion_header(header: etree._Element, conv: Conversion, title_doc: Document | None) -> None:
-    """Header of a teiCorpus (or of a TEI without documents): the page and the input file."""
-    file_desc = _sub(header, "fileDesc")
-    title_stmt = _sub(file_desc, "titleStmt")
-    if conv.page_title:
-        _sub(title_stmt, "title", {"type": "main"}, conv.page_title)
-    else:
-        _sub(title_stmt, "title", {"type": "desc"}, f"Texts converted from {conv.source.name}")
-    _publication_stmt(file_desc)
-    _source_desc_input(_sub(file_desc, "sourceDesc"), conv)
-    encoding = _sub(header, "encodingDesc")
-    _encoding_common(encoding, conv)
-    _profile_desc(header, None)
-
-
-def _document_header(header: etree._Element, doc: Document, index: int, conv: Conversion,
-                     *, standalone: bool) -> None:
-    """Header of one document; ``standalone`` adds what a teiCorpus header would hold."""
-    file_desc = _sub(header, "fileDesc")
-    _title_stmt(file_desc, doc.meta, index, conv)
-    _publication_stmt(file_desc)
-    _notes_stmt(file_desc, doc)
-    source_desc = _sub(file_desc, "sourceDesc")
-    if standalone:
-        _source_desc_input(source_desc, conv)
-    else:
-        _sub(source_desc, "p", None,
-             f"Document {index} of the input described in the header of this teiCorpus.")
-    encoding = _sub(header, "encodingDesc")
-    if standalone:
-        _encoding_common(encoding, conv)
-    else:
-        _prefix_defs(encoding, conv)
-    _styles_taxonomy(encoding, doc)
-    _profile_desc(header, doc.meta)
-
-
-def _title_stmt(file_desc: etree._Element, meta: Metadata, index: int, conv: Conversion) -> None:
-    stmt = _sub(file_desc, "titleStmt")
-    if meta.title:
-        _sub(stmt, "title", {"type": "main"}, meta.title)
-    if meta.subtitle:
-        _sub(stmt, "title", {"type": "sub"}, meta.subtitle)
-    if not meta.title and not meta.subtitle:
-        _sub(stmt, "title", {"type": "desc"}, f"Untitled document {index} of {conv.source.name}")
-    if meta.speaker or meta.speaker_role:
-        author = _sub(stmt, "author", {"role": "speaker"})
-        if meta.speaker:
-            _sub(author, "persName", None, meta.speaker)
-        if meta.speaker_role:
-            _sub(author, "roleName", None, meta.speaker_role)
-
-
-def _publication_stmt(file_desc: etree._Element) -> None:
-    """Who made this file and when: speech2tei, its version, the date, the rights situation."""
-    stmt = _sub(file_desc, "publicationStmt")
-    _sub(stmt, "authority", None, f"Generated by speech2tei {speech2tei_version()}")
-    day = publication_date().isoformat()
-    _sub(stmt, "date", {"when": day}, day)
-    availability = _sub(stmt, "availability", {"status": "unknown"})
-    _sub(availability, "p", None,
-         "Converted by speech2tei from the source named in sourceDesc; the rights in the text "
-         "are those of that source.")
-
-
-def _notes_stmt(file_desc: etree._Element, doc: Document) -> None:
-    """The salutation and the document's warnings (notesStmt needs at least one note)."""
-    if not doc.meta.salutation and not doc.warnings:
-        return
-    stmt = _sub(file_desc, "notesStmt")
-    if doc.meta.salutation:
-        _sub(stmt, "note", {"type": "salutation"}, doc.meta.salutation)
-    for diagnostic in doc.warnings:
-        _diagnostic_note(stmt, diagnostic)
-
-
-def _diagnostic_note(parent: etree._Element, diagnostic: Diagnostic) -> None:
-    """``<note type="warning" subtype="numbering-gap" source="line:7-7">message</note>``."""
-    line = None if diagnostic.line is None else line_ref((diagnostic.line, diagnostic.line))
-    if diagnostic.line == 0:
-        line = f"{LINE_PREFIX}:0-0"
-    _sub(parent, "note", {"type": _token(diagnostic.severity, "severity"),
-                          "subtype": _token(diagnostic.code, "diagnostic code"), "source": line},
-         diagnostic.message)
-
-
-def _source_desc_input(source_desc: etree._Element, conv: Conversion) -> None:
-    """The input file: page title, uploader, name, SHA-256, size, encoding, format, ledger."""
-    src = conv.source
-    bibl = _sub(source_desc, "bibl", {"type": "input"})
-    if conv.page_title:
-        _sub(bibl, "title", {"type": "page"}, conv.page_title)
-    if conv.uploader:
-        resp_stmt = _sub(bibl, "respStmt")
-        _sub(resp_stmt, "resp", None, "uploaded by")
-        _sub(resp_stmt, "name", {"type": "uploader"}, conv.uploader)
-    _sub(bibl, "idno", {"type": "filename"}, src.name)
-    if src.sha256:
-        _sub(bibl, "idno", {"type": "sha256"}, src.sha256)
-    extent = _sub(bibl, "extent")
-    _sub(extent, "measure", {"unit": "byte", "quantity": str(src.size)}, f"{src.size} bytes")
-    _sub(bibl, "note", {"type": "encoding"}, src.encoding)
-    _sub(bibl, "note", {"type": "format"}, src.format)
-    for diagnostic in conv.warnings:
-        _diagnostic_note(bibl, diagnostic)
-    for removal in conv.removed:
-        _removal_note(bibl, removal)
-
-
-def _removal_note(parent: etree._Element, removal: Removal) -> None:
-    """``<note type="removed" subtype="boilerplate" source="line:3-3">text</note>``."""
-    line = f"{LINE_PREFIX}:{removal.line}-{removal.line}"
-    if removal.line < 0:
-        raise TeiWriteError(f"removed text has a negative line number {removal.line}")
-    _sub(parent, "note", {"type": "removed", "subtype": _token(removal.reason, "removal reason"),
-                          "source": line}, removal.text)
-
-
-def _encoding_common(encoding: etree._Element, conv: Conversion) -> None:
-    """The software, the editorial principles and the ``line:`` URI scheme."""
-    version = speech2tei_version()
-    if _VERSION.match(version):
-        app_info = _sub(encoding, "appInfo")
-        app = _sub(app_info, "application", {"ident": "speech2tei", "version": version})
-        _sub(app, "label", None, "speech2tei")
-    decl = _sub(encoding, "editorialDecl")
-    for text in EDITORIAL_NOTES:
-        _sub(decl, "p", None, text)
-    _prefix_defs(encoding, conv)
-
-
-def _prefix_defs(encoding: etree._Element, conv: Conversion) -> None:
-    """Declare ``line:A-B`` as lines A to B of the input file."""
-    prefixes = _sub(encoding, "listPrefixDef")
-    target = quote(conv.source.name, safe="", errors="surrogatepass")
-    prefix = _sub(prefixes, "prefixDef", {"ident": LINE_PREFIX, "matchPattern": "([0-9]+)-([0-9]+)",
-                                          "replacementPattern": f"{target}#L$1-L$2"})
-    _sub(prefix, "p", None, "line:A-B points to lines A to B (1-based, inclusive) of the decoded "
-                            "input file named in sourceDesc.")
-
-
-def _styles_taxonomy(encoding: etree._Element, doc: Document) -> None:
-    """Numbering styles found, grouped under the level each was first given."""
-    if not doc.styles:
-        return
-    class_decl = _sub(encoding, "classDecl")
-    taxonomy = _sub(class_decl, "taxonomy", {"n": "numbering-styles"})
-    _sub(taxonomy, "desc", None, "Numbering styles found in the text, under the level each was "
-                                 "first given (1 = top).")
-    by_level: dict[int, list[str]] = {}
-    for style, level in doc.styles.items():
-        by_level.setdefault(level, []).append(style)
-    for level in sorted(by_level):
-        level_cat = _sub(taxonomy, "category", {"n": str(level)})
-        _sub(level_cat, "catDesc", None, f"Level {level}")
-        for style in by_level[level]:
-            style_cat = _sub(level_cat, "category", {"n": _token(style, "style name")})
-            _sub(style_cat, "catDesc", None, f"Numbering style {style}")
-
-
-def _profile_desc(header: etree._Element, meta: Metadata | None) -> None:
-    """Language, and the occasion and date of the speech where known."""
-    profile = _sub(header, "profileDesc")
-    lang_usage = _sub(profile, "langUsage")
-    _sub(lang_usage, "language", {"ident": LANG}, "Chinese")
-    if meta is None or not (meta.occasion or meta.date or meta.date_iso):
-        return
-    setting = _sub(_sub(profile, "settingDesc"), "setting")
-    if meta.occasion:  # <activity> cannot hold <g>; the occasion is the event's name
-        _sub(setting, "name", {"type": "occasion"}, meta.occasion)
-    if meta.date or meta.date_iso:
-        _sub(setting, "date", {"when": _checked_iso(meta.date_iso)}, meta.date or "")
-
-
 def _checked_iso(value: str | None) -> str | None:
     if value is None:
         return None
@@ -445,30 +201,370 @@ def _checked_iso(value: str | None) -> str | None:
     return value
 
 
+# --- entry points ----------------------------------------------------------------------------
+
+
+def write_tei(conv: Conversion) -> bytes:
+    """The TEI P5 XML of a conversion, UTF-8 with an XML declaration."""
+    return b"".join(iter_tei(conv))
+
+
+def iter_tei(conv: Conversion) -> Iterator[bytes]:
+    """``write_tei`` in chunks: a chunk never holds more than one document.
+
+    The corpus header, each ``<TEI>`` of a corpus and the end are chunks of their own; a
+    long document is cut between the parts of its body as well. So a writer to a file
+    needs memory for about one chunk, not for the corpus. The whole model is checked
+    first: a model the TEI cannot carry raises TeiWriteError before the first chunk.
+    """
+    check_model(conv)
+    writer = new_writer()
+    writer.raw(XML_DECLARATION)
+    if is_corpus(conv):
+        writer.start("teiCorpus", {"xmlns": TEI_NS, "xml:lang": LANG})
+        with writer.start("teiHeader"):
+            _conversion_header(writer, conv)
+        if conv.page_front:
+            _page_text(writer, conv.page_front)
+        for index, doc in enumerate(conv.documents, 1):
+            yield writer.take().encode("utf-8")
+            writer.start("TEI", {"xml:lang": LANG})
+            with writer.start("teiHeader"):
+                _document_header(writer, doc, index, conv, standalone=False)
+            yield from _chunks(writer, _document_text(writer, doc))
+            writer.end()
+        yield writer.take().encode("utf-8")
+        writer.end()
+    else:
+        yield from _chunks(writer, _single_tei(writer, conv))
+    writer.raw("\n")
+    yield writer.take().encode("utf-8")
+
+
+CHUNK_PARTS = 50_000
+"""Cut a long document into chunks of about this many pieces of markup (some hundred kB)."""
+
+
+def _chunks(writer: XmlWriter, steps: Iterator[None]) -> Iterator[bytes]:
+    """Run a writing generator, handing over what it wrote whenever it has written a lot."""
+    for _ in steps:
+        if writer.pending >= CHUNK_PARTS:
+            yield writer.take().encode("utf-8")
+
+
+def is_corpus(conv: Conversion) -> bool:
+    """A compilation (several documents, or page-level text) becomes a teiCorpus."""
+    has_page = bool(conv.page_title or conv.uploader or conv.page_front)
+    return len(conv.documents) > 1 or (len(conv.documents) == 1 and has_page)
+
+
+def _single_tei(w: XmlWriter, conv: Conversion) -> Iterator[None]:
+    """A single ``<TEI>``: one document, or the page of a conversion without documents.
+
+    Yields where a chunk may end (see ``_document_text``).
+    """
+    with w.start("TEI", {"xmlns": TEI_NS, "xml:lang": LANG}):
+        with w.start("teiHeader"):
+            if conv.documents:
+                _document_header(w, conv.documents[0], 1, conv, standalone=True)
+            else:
+                _conversion_header(w, conv)
+        if conv.documents:
+            yield from _document_text(w, conv.documents[0])
+        else:
+            _page_text(w, conv.page_front)
+
+
+# --- refusals, before anything is written ----------------------------------------------------
+
+
+def check_model(conv: Conversion) -> None:
+    """Raise TeiWriteError for anything in ``conv`` the TEI cannot carry faithfully.
+
+    Run over the whole model before the first chunk, so a stream of chunks is never cut
+    short by a refusal. The writing functions format with the same helpers.
+    """
+    for diagnostic in conv.warnings:
+        _diagnostic_source(diagnostic)
+    for removal in conv.removed:
+        _removal_source(removal)
+    _check_items(conv.page_front)
+    ids: set[str] = set()
+    for doc in conv.documents:
+        _check_document(doc, ids)
+
+
+def _check_document(doc: Document, ids: set[str]) -> None:
+    """Header values, line spans, and the sections' ids, levels, families, certainty and markers."""
+    for diagnostic in doc.warnings:
+        _diagnostic_source(diagnostic)
+    for style in doc.styles:
+        _token(style, "style name")
+    _checked_iso(doc.meta.date_iso)
+    _check_span(doc.lines)
+    _check_items(doc.front)
+    _check_nodes(doc.body, 1, ids)
+    _check_items(doc.back)
+
+
+def _check_items(items: list[FrontItem]) -> None:
+    """Line spans, and kinds that can be a ``@type`` (a kind outside the model's list may be one)."""
+    for item in items:
+        _check_span(item.lines)
+        if FORBIDDEN_CHARS.search(item.kind):
+            raise TeiWriteError(f"front item kind {item.kind!r} holds a character XML cannot contain")
+
+
+def _check_nodes(nodes: list[Node], depth: int, ids: set[str]) -> None:
+    """The nodes of a body or section at ``depth``; ``ids`` collects the section ids of the file."""
+    for node in nodes:
+        _check_span(node.lines)
+        if isinstance(node, Section):
+            _check_section(node, depth)
+            if node.id:
+                _check_id(node.id, ids)
+            _check_nodes(node.children, depth + 1, ids)
+
+
+def _check_id(section_id: str, ids: set[str]) -> None:
+    """Section ids must be NCNames and unique in the file (they become @xml:id)."""
+    if not _NCNAME.match(section_id):
+        raise TeiWriteError(f"section id {section_id!r} is not an XML name (NCName)")
+    if section_id in ids:
+        raise TeiWriteError(f"section id {section_id!r} is used twice")
+    ids.add(section_id)
+
+
+def _check_section(section: Section, depth: int) -> None:
+    """Level is the nesting depth; family, cert and style are TEI tokens; delimiter ends marker."""
+    if section.level != depth:
+        raise TeiWriteError(f"section {section.id or section.marker!r} has level {section.level} "
+                            f"but sits at depth {depth} of the tree")
+    if section.family not in SECTION_TYPES:
+        raise TeiWriteError(f"section family {section.family!r} is not heading or enumeration")
+    if section.cert not in ("high", "medium", "low"):
+        raise TeiWriteError(f"section cert {section.cert!r} is not high, medium or low")
+    _token(section.style, "style name")
+    delimiter = section.delimiter
+    if delimiter and not section.marker.endswith(delimiter):
+        raise TeiWriteError(f"delimiter {delimiter!r} does not end marker {section.marker!r}")
+
+
+# --- header ----------------------------------------------------------------------------------
+
+
+def _conversion_header(w: XmlWriter, conv: Conversion) -> None:
+    """Header of a teiCorpus (or of a TEI without documents): the page and the input file."""
+    with w.start("fileDesc"):
+        with w.start("titleStmt"):
+            if conv.page_title:
+                w.element("title", {"type": "main"}, conv.page_title)
+            else:
+                w.element("title", {"type": "desc"}, f"Texts converted from {conv.source.name}")
+        _publication_stmt(w)
+        with w.start("sourceDesc"):
+            _source_desc_input(w, conv)
+    with w.start("encodingDesc"):
+        _encoding_common(w, conv)
+    _profile_desc(w, None)
+
+
+def _document_header(w: XmlWriter, doc: Document, index: int, conv: Conversion,
+                     *, standalone: bool) -> None:
+    """Header of one document; ``standalone`` adds what a teiCorpus header would hold."""
+    with w.start("fileDesc"):
+        _title_stmt(w, doc.meta, index, conv)
+        _publication_stmt(w)
+        _notes_stmt(w, doc)
+        with w.start("sourceDesc"):
+            if standalone:
+                _source_desc_input(w, conv)
+            else:
+                w.element("p", None, f"Document {index} of the input described in the header of this teiCorpus.")
+    with w.start("encodingDesc"):
+        if standalone:
+            _encoding_common(w, conv)
+        else:
+            _prefix_defs(w, conv)
+        _styles_taxonomy(w, doc)
+    _profile_desc(w, doc.meta)
+
+
+def _title_stmt(w: XmlWriter, meta: Metadata, index: int, conv: Conversion) -> None:
+    with w.start("titleStmt"):
+        if meta.title:
+            w.element("title", {"type": "main"}, meta.title)
+        if meta.subtitle:
+            w.element("title", {"type": "sub"}, meta.subtitle)
+        if not meta.title and not meta.subtitle:
+            w.element("title", {"type": "desc"}, f"Untitled document {index} of {conv.source.name}")
+        if meta.speaker or meta.speaker_role:
+            with w.start("author", {"role": "speaker"}):
+                if meta.speaker:
+                    w.element("persName", None, meta.speaker)
+                if meta.speaker_role:
+                    w.element("roleName", None, meta.speaker_role)
+
+
+def _publication_stmt(w: XmlWriter) -> None:
+    """Who made this file and when: speech2tei, its version, the date, the rights situation."""
+    with w.start("publicationStmt"):
+        w.element("authority", None, f"Generated by speech2tei {speech2tei_version()}")
+        day = publication_date().isoformat()
+        w.element("date", {"when": day}, day)
+        with w.start("availability", {"status": "unknown"}):
+            w.element("p", None, "Converted by speech2tei from the source named in sourceDesc; the rights in "
+                                 "the text are those of that source.")
+
+
+def _notes_stmt(w: XmlWriter, doc: Document) -> None:
+    """The salutation and the document's warnings (notesStmt needs at least one note)."""
+    if not doc.meta.salutation and not doc.warnings:
+        return
+    with w.start("notesStmt"):
+        if doc.meta.salutation:
+            w.element("note", {"type": "salutation"}, doc.meta.salutation)
+        for diagnostic in doc.warnings:
+            _diagnostic_note(w, diagnostic)
+
+
+def _diagnostic_source(diagnostic: Diagnostic) -> str | None:
+    """``@source`` of a warning (``line:0-0`` for line 0); checks its severity and code."""
+    if diagnostic.line is None:
+        source = None
+    elif diagnostic.line == 0:
+        source = f"{LINE_PREFIX}:0-0"
+    else:
+        source = line_ref((diagnostic.line, diagnostic.line))
+    _token(diagnostic.severity, "severity")
+    _token(diagnostic.code, "diagnostic code")
+    return source
+
+
+def _diagnostic_note(w: XmlWriter, diagnostic: Diagnostic) -> None:
+    """``<note type="warning" subtype="numbering-gap" source="line:7-7">message</note>``."""
+    source = _diagnostic_source(diagnostic)
+    w.element("note", {"type": diagnostic.severity, "subtype": diagnostic.code, "source": source},
+              diagnostic.message)
+
+
+def _source_desc_input(w: XmlWriter, conv: Conversion) -> None:
+    """The input file: page title, uploader, name, SHA-256, size, encoding, format, ledger."""
+    src = conv.source
+    with w.start("bibl", {"type": "input"}):
+        if conv.page_title:
+            w.element("title", {"type": "page"}, conv.page_title)
+        if conv.uploader:
+            with w.start("respStmt"):
+                w.element("resp", None, "uploaded by")
+                w.element("name", {"type": "uploader"}, conv.uploader)
+        w.element("idno", {"type": "filename"}, src.name)
+        if src.sha256:
+            w.element("idno", {"type": "sha256"}, src.sha256)
+        with w.start("extent"):
+            w.element("measure", {"unit": "byte", "quantity": str(src.size)}, f"{src.size} bytes")
+        w.element("note", {"type": "encoding"}, src.encoding)
+        w.element("note", {"type": "format"}, src.format)
+        for diagnostic in conv.warnings:
+            _diagnostic_note(w, diagnostic)
+        for removal in conv.removed:
+            _removal_note(w, removal)
+
+
+def _removal_source(removal: Removal) -> str:
+    """``@source`` of a removed text (line 0 included); checks the reason."""
+    if removal.line < 0:
+        raise TeiWriteError(f"removed text has a negative line number {removal.line}")
+    _token(removal.reason, "removal reason")
+    return f"{LINE_PREFIX}:{removal.line}-{removal.line}"
+
+
+def _removal_note(w: XmlWriter, removal: Removal) -> None:
+    """``<note type="removed" subtype="boilerplate" source="line:3-3">text</note>``."""
+    source = _removal_source(removal)
+    w.element("note", {"type": "removed", "subtype": removal.reason, "source": source}, removal.text)
+
+
+def _encoding_common(w: XmlWriter, conv: Conversion) -> None:
+    """The software, the editorial principles and the ``line:`` URI scheme."""
+    version = speech2tei_version()
+    if _VERSION.match(version):
+        with w.start("appInfo"), w.start("application", {"ident": "speech2tei", "version": version}):
+            w.element("label", None, "speech2tei")
+    with w.start("editorialDecl"):
+        for text in EDITORIAL_NOTES:
+            w.element("p", None, text)
+    _prefix_defs(w, conv)
+
+
+def _prefix_defs(w: XmlWriter, conv: Conversion) -> None:
+    """Declare ``line:A-B`` as lines A to B of the input file."""
+    target = quote(conv.source.name, safe="", errors="surrogatepass")
+    with w.start("listPrefixDef"), w.start("prefixDef", {
+            "ident": LINE_PREFIX, "matchPattern": "([0-9]+)-([0-9]+)",
+            "replacementPattern": f"{target}#L$1-L$2"}):
+        w.element("p", None, "line:A-B points to lines A to B (1-based, inclusive) of the decoded input "
+                             "file named in sourceDesc.")
+
+
+def _styles_taxonomy(w: XmlWriter, doc: Document) -> None:
+    """Numbering styles found, grouped under the level each was first given."""
+    if not doc.styles:
+        return
+    by_level: dict[int, list[str]] = {}
+    for style, level in doc.styles.items():
+        by_level.setdefault(level, []).append(style)
+    with w.start("classDecl"), w.start("taxonomy", {"n": "numbering-styles"}):
+        w.element("desc", None, "Numbering styles found in the text, under the level each was first given "
+                                "(1 = top).")
+        for level in sorted(by_level):
+            with w.start("category", {"n": str(level)}):
+                w.element("catDesc", None, f"Level {level}")
+                for style in by_level[level]:
+                    with w.start("category", {"n": _token(style, "style name")}):
+                        w.element("catDesc", None, f"Numbering style {style}")
+
+
+def _profile_desc(w: XmlWriter, meta: Metadata | None) -> None:
+    """Language, and the occasion and date of the speech where known."""
+    with w.start("profileDesc"):
+        with w.start("langUsage"):
+            w.element("language", {"ident": LANG}, "Chinese")
+        if meta is None or not (meta.occasion or meta.date or meta.date_iso):
+            return
+        with w.start("settingDesc"), w.start("setting"):
+            if meta.occasion:  # <activity> cannot hold <g>; the occasion is the event's name
+                w.element("name", {"type": "occasion"}, meta.occasion)
+            if meta.date or meta.date_iso:
+                w.element("date", {"when": _checked_iso(meta.date_iso)}, meta.date or "")
+
+
 # --- text ------------------------------------------------------------------------------------
 
 
-def _page_text(parent: etree._Element, items: list[FrontItem]) -> None:
+def _page_text(w: XmlWriter, items: list[FrontItem]) -> None:
     """Page-level text outside any document: ``<text type="page">`` with a front."""
-    text = _sub(parent, "text", {"type": PAGE_TEXT})
-    if items:
-        _front(text, items, Metadata())
-    _empty_marker(_sub(text, "body"))
+    with w.start("text", {"type": PAGE_TEXT}):
+        if items:
+            _front(w, items, Metadata())
+        with w.start("body"):
+            _empty_marker(w)
 
 
-def _document_text(parent: etree._Element, doc: Document) -> None:
-    text = _sub(parent, "text", {"source": line_ref(doc.lines)})
-    front_items, opener_items = _split_opener(doc.front)
-    if front_items:
-        _front(text, front_items, doc.meta)
-    body = _sub(text, "body")
-    if opener_items:
-        opener = _sub(body, "opener")
-        for item in opener_items:
-            _opener_item(opener, item)
-    _container(body, doc.body, depth=1, is_body=True)
-    if doc.back:
-        _back(text, doc.back, doc.meta)
+def _document_text(w: XmlWriter, doc: Document) -> Iterator[None]:
+    """``<text>`` with front, body and back; yields between the top-level parts of the body."""
+    with w.start("text", {"source": line_ref(doc.lines)}):
+        front_items, opener_items = _split_opener(doc.front)
+        if front_items:
+            _front(w, front_items, doc.meta)
+        with w.start("body"):
+            if opener_items:
+                with w.start("opener"):
+                    for item in opener_items:
+                        _opener_item(w, item)
+            yield from _container_steps(w, doc.body, is_body=True)
+        if doc.back:
+            _back(w, doc.back, doc.meta)
 
 
 def _split_opener(items: list[FrontItem]) -> tuple[list[FrontItem], list[FrontItem]]:
@@ -479,90 +575,99 @@ def _split_opener(items: list[FrontItem]) -> tuple[list[FrontItem], list[FrontIt
     return items, []
 
 
-def _opener_item(opener: etree._Element, item: FrontItem) -> None:
+def _opener_item(w: XmlWriter, item: FrontItem) -> None:
     if item.kind == "salute":
-        _sub(opener, "salute", {"source": line_ref(item.lines)}, item.text)
+        w.element("salute", {"source": line_ref(item.lines)}, item.text)
     else:
-        _fallback_note(opener, item)
+        _fallback_note(w, item)
 
 
-def _front(text: etree._Element, items: list[FrontItem], meta: Metadata) -> None:
+def _front(w: XmlWriter, items: list[FrontItem], meta: Metadata) -> None:
     """``<front>``: titles, byline, date; other kinds as notes.
 
     TEI allows salute, closer and trailer in ``<front>`` only after a ``<div>``; the salute
     that ends the front matter goes to the body's ``<opener>`` instead (``_split_opener``).
     """
-    front = _sub(text, "front")
-    for item in items:
-        _front_first_item(front, item, meta)
+    with w.start("front"):
+        _front_first_items(w, items, meta)
 
 
-def _front_first_item(parent: etree._Element, item: FrontItem, meta: Metadata) -> None:
-    """An item in the leading part of front or back (TEI model.pLike.front)."""
-    if item.kind in ("title", "subtitle"):
-        last = parent[-1] if len(parent) else None
-        doc_title = last if last is not None and last.tag == tei("docTitle") else _sub(parent, "docTitle")
-        part = "main" if item.kind == "title" else "sub"
-        _sub(doc_title, "titlePart", {"type": part, "source": line_ref(item.lines)}, item.text)
-    elif item.kind == "date":
-        _doc_date(parent, item, meta)
-    elif item.kind == "byline":
-        _byline(parent, item, meta)
-    else:
-        _fallback_note(parent, item)
+def _front_first_items(w: XmlWriter, items: list[FrontItem], meta: Metadata) -> None:
+    """Items in the leading part of front or back (TEI model.pLike.front).
 
-
-def _back(text: etree._Element, items: list[FrontItem], meta: Metadata) -> None:
-    """``<back>``: closer, trailer and signature; a date or title before them."""
-    back = _sub(text, "back")
-    at_tail = False
-    for item in items:
-        if not at_tail and item.kind in FRONT_FIRST:
-            _front_first_item(back, item, meta)
-        elif item.kind in BACK_TAIL:
-            at_tail = True
-            if item.kind == "byline":
-                _sub(back, "signed", {"source": line_ref(item.lines)}, item.text)
-            elif item.kind == "note":
-                _fallback_note(back, item)
+    A run of titles and subtitles shares one ``<docTitle>``.
+    """
+    for is_title, run in groupby(items, key=lambda item: item.kind in TITLE_KINDS):
+        if is_title:
+            with w.start("docTitle"):
+                for item in run:
+                    part = "main" if item.kind == "title" else "sub"
+                    w.element("titlePart", {"type": part, "source": line_ref(item.lines)}, item.text)
+            continue
+        for item in run:
+            if item.kind == "date":
+                _doc_date(w, item, meta)
+            elif item.kind == "byline":
+                _byline(w, item, meta)
             else:
-                _sub(back, item.kind, {"source": line_ref(item.lines)}, item.text)
-        else:
-            _fallback_note(back, item)
+                _fallback_note(w, item)
 
 
-def _doc_date(parent: etree._Element, item: FrontItem, meta: Metadata) -> None:
+def _back(w: XmlWriter, items: list[FrontItem], meta: Metadata) -> None:
+    """``<back>``: closer, trailer and signature; a date or title before them.
+
+    Up to the first closer or trailer items take their leading form; from there on, the
+    forms allowed at the end of a division (anything else is a note).
+    """
+    tail_start = next((k for k, item in enumerate(items) if item.kind in BACK_TAIL_ONLY), len(items))
+    with w.start("back"):
+        _front_first_items(w, items[:tail_start], meta)
+        for item in items[tail_start:]:
+            if item.kind == "byline":
+                w.element("signed", {"source": line_ref(item.lines)}, item.text)
+            elif item.kind in BACK_TAIL_ONLY:
+                w.element(item.kind, {"source": line_ref(item.lines)}, item.text)
+            else:
+                _fallback_note(w, item)
+
+
+def _doc_date(w: XmlWriter, item: FrontItem, meta: Metadata) -> None:
     """``<docDate>``; ``@when`` only when the ISO date is known and this is its written form."""
     when = None
     if meta.date_iso and meta.date and meta.date in item.text:
         when = _checked_iso(meta.date_iso)
-    _sub(parent, "docDate", {"when": when, "source": line_ref(item.lines)}, item.text)
+    w.element("docDate", {"when": when, "source": line_ref(item.lines)}, item.text)
 
 
-def _byline(parent: etree._Element, item: FrontItem, meta: Metadata) -> None:
+def _byline(w: XmlWriter, item: FrontItem, meta: Metadata) -> None:
     """``<byline>``, with the speaker's name marked as ``<docAuthor>`` where it appears."""
-    byline = _sub(parent, "byline", {"source": line_ref(item.lines)})
-    speaker = meta.speaker
-    if speaker and speaker in item.text:
-        before, after = item.text.split(speaker, 1)
-        add_text(byline, before)
-        _sub(byline, "docAuthor", None, speaker)
-        add_text(byline, after)
-    else:
-        add_text(byline, item.text)
+    with w.start("byline", {"source": line_ref(item.lines)}):
+        speaker = meta.speaker
+        if speaker and speaker in item.text:
+            before, after = item.text.split(speaker, 1)
+            w.text(before)
+            w.element("docAuthor", None, speaker)
+            w.text(after)
+        else:
+            w.text(item.text)
 
 
-def _fallback_note(parent: etree._Element, item: FrontItem) -> None:
+def _fallback_note(w: XmlWriter, item: FrontItem) -> None:
     """An item where its own element is not allowed: ``<note type=KIND place="inline">``."""
-    _sub(parent, "note", {"type": item.kind, "place": "inline", "source": line_ref(item.lines)},
-         item.text)
+    w.element("note", {"type": item.kind, "place": "inline", "source": line_ref(item.lines)}, item.text)
 
 
 # --- body ------------------------------------------------------------------------------------
 
 
-def _container(parent: etree._Element, nodes: list[Node], depth: int, *, is_body: bool) -> None:
-    """Write body or section children in order, keeping the result valid TEI.
+def _container(w: XmlWriter, nodes: list[Node], *, is_body: bool) -> None:
+    """Write body or section children in order (see ``_container_steps``)."""
+    for _ in _container_steps(w, nodes, is_body=is_body):
+        pass
+
+
+def _container_steps(w: XmlWriter, nodes: list[Node], *, is_body: bool) -> Iterator[None]:
+    """Write body or section children in order, keeping the result valid TEI; yield after each.
 
     After the first nested section, runs of paragraphs go into ``<div type="continuation">``;
     closing paragraphs at the very end become ``<closer>`` (allowed after divisions).
@@ -571,106 +676,84 @@ def _container(parent: etree._Element, nodes: list[Node], depth: int, *, is_body
     if not main:  # TEI allows <closer> only after other content
         main, closers = closers, []
     if is_body and not main:
-        _empty_marker(parent)
+        _empty_marker(w)
         return
     seen_section = False
     pending: list[Paragraph] = []
     for node in main:
         if isinstance(node, Section):
-            _flush_continuation(parent, pending)
+            _flush_continuation(w, pending)
             pending = []
-            _section(parent, node, depth)
+            _section(w, node)
             seen_section = True
         elif seen_section:
             pending.append(node)
         else:
-            _paragraph(parent, node)
-    _flush_continuation(parent, pending)
+            _paragraph(w, node)
+        yield
+    _flush_continuation(w, pending)
     for closer in closers:
-        _sub(parent, "closer", {"source": line_ref(closer.lines)}, closer.text)
+        w.element("closer", {"source": line_ref(closer.lines)}, closer.text)
 
 
 def _split_trailing_closers(nodes: list[Node]) -> tuple[list[Node], list[Paragraph]]:
     end = len(nodes)
     while end and isinstance(nodes[end - 1], Paragraph) and nodes[end - 1].kind == "closer":
         end -= 1
+    if end == len(nodes):
+        return nodes, []
     return nodes[:end], [n for n in nodes[end:] if isinstance(n, Paragraph)]
 
 
-def _flush_continuation(parent: etree._Element, paragraphs: list[Paragraph]) -> None:
+def _flush_continuation(w: XmlWriter, paragraphs: list[Paragraph]) -> None:
     if not paragraphs:
         return
-    div = _sub(parent, "div", {"type": CONTINUATION})
-    for paragraph in paragraphs:
-        _paragraph(div, paragraph)
+    with w.start("div", {"type": CONTINUATION}):
+        for paragraph in paragraphs:
+            _paragraph(w, paragraph)
 
 
-def _empty_marker(parent: etree._Element) -> None:
+def _empty_marker(w: XmlWriter) -> None:
     """TEI's body needs content: an empty body is ``<div type="empty"/>``."""
-    _sub(parent, "div", {"type": EMPTY})
+    w.element("div", {"type": EMPTY})
 
 
-def _paragraph(parent: etree._Element, paragraph: Paragraph) -> None:
+def _paragraph(w: XmlWriter, paragraph: Paragraph) -> None:
     """``<p>``; closing words that cannot be a ``<closer>`` here are ``<ab type="closer">``."""
     if paragraph.kind == "closer":
-        _sub(parent, "ab", {"type": "closer", "source": line_ref(paragraph.lines)}, paragraph.text)
+        w.element("ab", {"type": "closer", "source": line_ref(paragraph.lines)}, paragraph.text)
     else:
-        _sub(parent, "p", {"source": line_ref(paragraph.lines)}, paragraph.text)
+        w.element("p", {"source": line_ref(paragraph.lines)}, paragraph.text)
 
 
-def _section(parent: etree._Element, section: Section, depth: int) -> None:
-    """``<div type=family subtype=style n=value xml:id=…>`` with ``<head><label>…``."""
-    if section.level != depth:
-        raise TeiWriteError(f"section {section.id or section.marker!r} has level {section.level} "
-                            f"but sits at depth {depth} of the tree")
-    if section.family not in SECTION_TYPES:
-        raise TeiWriteError(f"section family {section.family!r} is not heading or enumeration")
-    if section.cert not in ("high", "medium", "low"):
-        raise TeiWriteError(f"section cert {section.cert!r} is not high, medium or low")
-    div = _sub(parent, "div", {
+def _section(w: XmlWriter, section: Section) -> None:
+    """``<div type=family subtype=style n=value xml:id=…>`` with ``<head><label>…``.
+
+    ``check_model`` has checked level, family, cert, style and delimiter.
+    """
+    with w.start("div", {
         "type": section.family,
-        "subtype": _token(section.style, "style name"),
+        "subtype": section.style,
         "n": None if section.value is None else str(section.value),
-        XML_ID: section.id or None,
+        "xml:id": section.id or None,
         "source": line_ref(section.lines),
         "rend": "inline" if section.inline else None,
         "cert": None if section.cert == "high" else section.cert,
-    })
-    _head(div, section)
-    _container(div, section.children, depth + 1, is_body=False)
+    }):
+        _head(w, section)
+        _container(w, section.children, is_body=False)
 
 
-def _head(div: etree._Element, section: Section) -> None:
-    """``<head><label>一<pc>、</pc></label>heading<pc type="head-end">。</pc></head>``."""
-    head = _sub(div, "head")
-    label = _sub(head, "label")
+def _head(w: XmlWriter, section: Section) -> None:
+    """``<head><label>一<pc>、</pc></label>heading<pc type="head-end">。</pc></head>``.
+
+    Built as one string: head, label and pc hold text, so nothing in them is indented.
+    """
+    markup = w.markup
     delimiter = section.delimiter
-    if delimiter and not section.marker.endswith(delimiter):
-        raise TeiWriteError(f"delimiter {delimiter!r} does not end marker {section.marker!r}")
     if delimiter:
-        add_text(label, section.marker[: -len(delimiter)])
-        _sub(label, "pc", None, delimiter)
+        label = markup(section.marker[: -len(delimiter)]) + inline_element("pc", None, markup(delimiter))
     else:
-        add_text(label, section.marker)
-    add_text(head, section.head)
-    if section.head_end:
-        _sub(head, "pc", {"type": "head-end"}, section.head_end)
-
-
-# --- layout ----------------------------------------------------------------------------------
-
-
-def indent(root: etree._Element, step: str = "  ") -> None:
-    """Indent element-only containers; text-bearing elements are left exactly as written."""
-
-    def walk(el: etree._Element, level: int) -> None:
-        if etree.QName(el).localname not in STRUCTURAL or not len(el):
-            return
-        inner = "\n" + step * (level + 1)
-        el.text = inner
-        for child in el:
-            child.tail = inner
-            walk(child, level + 1)
-        el[-1].tail = "\n" + step * level
-
-    walk(root, 0)
+        label = markup(section.marker)
+    head_end = inline_element("pc", HEAD_END, markup(section.head_end)) if section.head_end else ""
+    w.child(inline_element("head", None, inline_element("label", None, label) + markup(section.head) + head_end))
