@@ -241,8 +241,8 @@ def iter_tei(conv: Conversion) -> Iterator[bytes]:
     yield writer.take().encode("utf-8")
 
 
-CHUNK_PARTS = 50_000
-"""Cut a long document into chunks of about this many pieces of markup (some hundred kB)."""
+CHUNK_PARTS = 10_000
+"""Cut a long document into chunks of about this many pieces of markup (about a megabyte)."""
 
 
 def _chunks(writer: XmlWriter, steps: Iterator[None]) -> Iterator[bytes]:
