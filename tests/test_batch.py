@@ -200,11 +200,11 @@ def test_ctrl_c_in_process_stops_with_complete_outputs_only(archive: Path, tmp_p
     real = batch.convert_item
     calls = []
 
-    def interrupt_on_third(source: str, formats: list[str], options) -> Outcome:
+    def interrupt_on_third(source: str, formats: list[str], options, **kwargs) -> Outcome:
         calls.append(source)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(source, formats, options)
+        return real(source, formats, options, **kwargs)
 
     monkeypatch.setattr(batch, "convert_item", interrupt_on_third)
     out = tmp_path / "out"
@@ -384,3 +384,38 @@ def test_a_file_name_that_is_not_utf8_still_converts(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "out" / (name[:-4] + ".json")).read_bytes())
     assert data["source"]["name"].endswith("\\xff\\xfe-speech.txt")
     assert (tmp_path / "out" / (name[:-4] + ".xml")).stat().st_size > 0
+
+
+def test_streamed_tei_is_the_same_as_written_whole(tmp_path: Path) -> None:
+    from speech2tei.batch import render_outputs
+    from speech2tei.pipeline import convert_bytes
+
+    conv = convert_bytes("标题\n同志们：\n一、总体要求\n正文。\n二、重点任务\n正文。\n".encode(), "x.txt")
+    whole = render_outputs(conv, ["json", "tei"])
+    streamed = render_outputs(conv, ["json", "tei"], stream=True)
+    assert not isinstance(streamed["tei"], bytes)
+    write_atomic(tmp_path / "x.xml", streamed["tei"], force=False)
+    assert (tmp_path / "x.xml").read_bytes() == whole["tei"]
+
+
+def test_a_tei_refusal_comes_before_any_output_is_written(tmp_path: Path) -> None:
+    from speech2tei.batch import render_outputs
+    from speech2tei.pipeline import convert_bytes
+    from speech2tei.tei import TeiWriteError
+
+    conv = convert_bytes("标题\n一、总体要求\n正文。\n".encode(), "x.txt")
+    conv.documents[0].meta.date_iso = "2023-02-30"  # the schema's pattern allows it; no such day
+    with pytest.raises(TeiWriteError, match="2023-02-30"):
+        render_outputs(conv, ["tei"], stream=True)
+
+
+def test_a_stream_failing_half_way_leaves_no_file(tmp_path: Path) -> None:
+    def chunks():
+        yield b"<TEI>"
+        raise RuntimeError("disk on fire")
+
+    item = Item("in.txt", Path("in.txt"), {"tei": tmp_path / "x.xml"})
+    outcome = Outcome("in.txt", outputs={"tei": chunks()})
+    batch._write_outputs(item, outcome, force=False)
+    assert "internal error" in (outcome.error or "")
+    assert files_under(tmp_path) == []

@@ -30,6 +30,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,9 @@ from .errors import InputError, OutputError, Speech2TeiError
 if TYPE_CHECKING:
     from .model import Conversion
     from .pipeline import Explained, Options
+
+Output = bytes | Iterator[bytes]
+"""An output's bytes, or its chunks where it is written as it is made (TEI in this process)."""
 
 SUFFIX = {"json": ".json", "tei": ".xml"}
 TEI_NS = b"http://www.tei-c.org/ns/1.0"
@@ -76,7 +80,7 @@ class Item:
 @dataclass(slots=True)
 class Outcome:
     source: str
-    outputs: dict[str, bytes] = field(default_factory=dict)
+    outputs: dict[str, Output] = field(default_factory=dict)
     documents: int = 0
     sections: int = 0
     warnings: list[str] = field(default_factory=list)
@@ -183,16 +187,26 @@ def read_conversion(source: str, options: Options | None, explain: list[Explaine
 # --- writing -----------------------------------------------------------------------------
 
 
-def render_outputs(conv: Conversion, formats: list[str]) -> dict[str, bytes]:
+def render_outputs(conv: Conversion, formats: list[str], *, stream: bool = False) -> dict[str, Output]:
     """Every requested format. The tree is validated once, by the JSON writer (parse →
-    validate → serialize), whatever the formats: TEI is only written for a valid tree."""
+    validate → serialize), whatever the formats: TEI is only written for a valid tree.
+
+    With ``stream`` the TEI comes as chunks, written to the file as they are made, so the
+    whole TEI is never in memory (about twice the input's size). Its first chunk is made here:
+    that runs every check of the TEI writer, so a refusal still comes before any output.
+    """
     from .jsonio import to_json_bytes
 
     json_bytes = to_json_bytes(conv)
-    outputs: dict[str, bytes] = {}
+    outputs: dict[str, Output] = {}
     for fmt in formats:
         if fmt == "json":
             outputs[fmt] = json_bytes
+        elif stream:
+            from .tei import iter_tei
+
+            chunks = iter_tei(conv)
+            outputs[fmt] = chain([next(chunks)], chunks)
         else:
             from .tei import write_tei
 
@@ -208,7 +222,7 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(target: Path, data: bytes, *, force: bool) -> None:
+def write_atomic(target: Path, data: Output, *, force: bool) -> None:
     """Write through a temporary file in the same folder, then put it in place at once.
 
     Without ``force`` the temporary file is hard-linked to the target, which fails if the
@@ -224,7 +238,7 @@ def write_atomic(target: Path, data: bytes, *, force: bool) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), _file_mode())
-            fh.write(data)
+            fh.writelines([data] if isinstance(data, bytes) else data)
         if force:
             os.replace(tmp, target)
         else:
@@ -330,11 +344,12 @@ def _size(source: str) -> int:
 # --- converting --------------------------------------------------------------------------
 
 
-def convert_item(source: str, formats: list[str], options: Options | None) -> Outcome:
+def convert_item(source: str, formats: list[str], options: Options | None, *, stream: bool = False) -> Outcome:
     """Convert one input to every requested format; errors become part of the outcome.
 
     Anything else that goes wrong inside the pipeline (a bug, memory) is also caught here: it
-    costs that file, not the batch.
+    costs that file, not the batch. ``stream`` (this process writes the outputs) lets the TEI
+    be written chunk by chunk; a worker process returns bytes.
     """
     from .gcpause import paused_gc
     from .model import iter_sections
@@ -345,7 +360,7 @@ def convert_item(source: str, formats: list[str], options: Options | None) -> Ou
         outcome.size = len(data)
         with paused_gc():
             conv = conversion_from_bytes(data, name, options)
-            outcome.outputs = render_outputs(conv, formats)
+            outcome.outputs = render_outputs(conv, formats, stream=stream)
     except Speech2TeiError as exc:
         outcome.error = str(exc) if exc.path else f"{source}: {exc}"
         outcome.code = exc.exit_code
@@ -398,7 +413,7 @@ def _outcomes(todo: list[Item], settings: BatchSettings) -> Iterator[Outcome]:
     jobs = worker_count(settings.jobs, len(todo))
     if jobs == 1 or any(i.source == "-" for i in todo):
         for item in todo:
-            yield convert_item(item.source, list(item.targets), settings.options)
+            yield convert_item(item.source, list(item.targets), settings.options, stream=True)
         return
     yield from _PoolRun(todo, settings, jobs).outcomes()
 
@@ -518,12 +533,14 @@ def _write_outputs(item: Item, outcome: Outcome, force: bool) -> None:
         for fmt, data in outcome.outputs.items():
             target = item.targets[fmt]
             if target is None:
-                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.writelines([data] if isinstance(data, bytes) else data)
                 sys.stdout.buffer.flush()
             else:
                 write_atomic(target, data, force=force)
     except Speech2TeiError as exc:
         outcome.error, outcome.code = str(exc), exc.exit_code
+    except Exception as exc:  # a streamed output failing half-way: its temporary file is gone
+        outcome.error = f"{item.source}: internal error ({type(exc).__name__}: {exc}); please report it"
     outcome.outputs = {}
 
 
