@@ -24,12 +24,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from itertools import accumulate, count, islice, pairwise
-from operator import ne, or_, sub
+from itertools import accumulate, compress, count, islice, pairwise, repeat
+from operator import attrgetter, contains, ne, or_, sub
 
 from .model import Line, Removal
 from .yamlio import load_yaml
@@ -67,6 +67,8 @@ class Rules:
     link_max_chars: int
     link_not_link: re.Pattern[str]
     orphan_closers: str
+    closers_only: re.Pattern[str]
+    """Fully matches a text made only of ``orphan_closers``."""
     tail_min_furniture: int
     tail_max_link_chars: int
     tail_not_link: re.Pattern[str]
@@ -125,6 +127,8 @@ def load_rules() -> Rules:
         link_max_chars=int(data["links"]["max_chars"]),
         link_not_link=re.compile(data["links"]["not_link"]),
         orphan_closers=data["orphan_closers"],
+        closers_only=re.compile(char_class(data["orphan_closers"]) + "+" if data["orphan_closers"]
+                                else "(?!)"),
         tail_min_furniture=int(tail["min_furniture"]),
         tail_max_link_chars=int(tail["max_link_chars"]),
         tail_not_link=re.compile(tail["not_link"]),
@@ -220,9 +224,10 @@ def may_match_a_line(pattern: re.Pattern[str], joined: str) -> bool:
     return LOOKS_AROUND.search(pattern.pattern) is not None or pattern.search(joined) is not None
 
 
-def present(chars: str, joined: str) -> str:
-    """The characters of ``chars`` that occur in ``joined`` (``in`` is a fast C scan)."""
-    return "".join(ch for ch in chars if ch in joined)
+def present(needles: Iterable[str], joined: str) -> list[str]:
+    """The needles (characters or strings) that occur in ``joined``: a pass that needs one
+    in a line has nothing to do where none is present (``in`` is a fast C scan)."""
+    return [needle for needle in needles if needle in joined]
 
 
 @dataclass(slots=True)
@@ -249,6 +254,11 @@ class Work:
     def kept(self) -> bool:
         """Still holds text."""
         return self.gone is None and bool(self.stripped)
+
+
+TEXT, STRIPPED, NUMBER, HINT, PAGE_END = (
+    attrgetter(name) for name in ("text", "stripped", "no", "hint", "page_end"))
+"""For ``map`` over the lines: a loop in C where a comprehension would run Python code."""
 
 
 def squashed(w: Work) -> str:
@@ -330,9 +340,10 @@ def clean_lines(raw: list[str], first_line: int = 1, *,
                 hints: dict[int, str] | None = None) -> Cleaned:
     """Clean ``raw`` lines (numbered from ``first_line``); ``hints`` maps 0-based index → hint."""
     rules = load_rules()
-    get_hint = (hints or {}).get
-    work = [Work(text, no, get_hint(i), text.strip())
-            for i, (no, text) in enumerate(enumerate(raw, first_line))]
+    work = list(map(Work, raw, count(first_line), repeat(None), map(str.strip, raw)))
+    for i, hint in (hints or {}).items():
+        if isinstance(i, int) and 0 <= i < len(work):
+            work[i].hint = hint
     ledger = Ledger()
     joined = Joined(work, ledger)
     strip_layout(work, rules, ledger, joined)
@@ -343,8 +354,10 @@ def clean_lines(raw: list[str], first_line: int = 1, *,
     strip_anti_copy(work, rules, ledger, joined)
     remove_furniture(work, rules, ledger)
     remove_duplicate_pages(work, rules, ledger)
-    lines = [Line(w.text, w.no, None if w.hint is None or not w.kept else w.hint)  # type: ignore[arg-type]
-             for w in work]
+    lines = list(map(Line, map(TEXT, work), map(NUMBER, work)))
+    for i in compress(range(len(work)), map(HINT, work)):
+        if work[i].kept:
+            lines[i].hint = work[i].hint  # type: ignore[assignment]
     return Cleaned(lines, sorted(ledger.removed, key=lambda r: r.line))
 
 
@@ -382,7 +395,7 @@ def strip_comments(work: list[Work], rules: Rules, ledger: Ledger, joined: Joine
                    reach: int = 50) -> None:
     """Remove ``<!-- … -->``, also when it spans lines (an opener with no closer within
     ``reach`` lines is left alone: it is not a comment)."""
-    if rules.comment_open not in joined.text():
+    if not present([rules.comment_open], joined.text()):
         return
     i = 0
     while i < len(work):
@@ -416,9 +429,9 @@ def strip_comments(work: list[Work], rules: Rules, ledger: Ledger, joined: Joine
 
 def strip_tags(work: list[Work], rules: Rules, ledger: Ledger, joined: Joined) -> None:
     """Tags and spacing entities left in plain text."""
-    text = joined.text()
-    tags, entities = "<" in text, "&" in text
-    if not (tags or entities):
+    found = present("<&", joined.text())
+    tags, entities = "<" in found, "&" in found
+    if not found:
         return
     for w in work:
         if tags and "<" in w.text:
@@ -438,9 +451,9 @@ def strip_markdown(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """
     front = front_matter_end(work, rules)
     heading = rules.md_heading.match
-    headings = [w for w in work if heading(w.text)]
-    if front is None and not headings:
+    if front is None and not any(map(heading, map(TEXT, work))):
         return
+    headings = [w for w in work if heading(w.text)]
     if front is not None:
         for w in work[: front + 1]:
             ledger.drop_line(w, "markup")
@@ -482,6 +495,8 @@ def front_matter_end(work: list[Work], rules: Rules) -> int | None:
 def strip_catalogue(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """``【 文献号 】1-3101`` lines: label out; 标题/正文 text kept, other values ledgered."""
     label_at = rules.catalogue_label.match
+    if not any(map(label_at, map(TEXT, work))):
+        return
     found = [(w, m) for w in work if (m := label_at(w.text)) and w.kept
              and "".join(m.group(1).split()) in rules.catalogue_fields]
     if len(found) < 2:
@@ -512,20 +527,16 @@ def strip_anti_copy(work: list[Work], rules: Rules, ledger: Ledger, joined: Join
     text = joined.text()
     placeholders = may_match_a_line(rules.placeholder, text)
     between = present(rules.between_chars, text)
-    dots = bool(rules.dot_text) and rules.dot_text in text
-    strays = bool(rules.stray_text) and rules.stray_text in text
-    if placeholders:
-        todo: list[int] | range = range(len(work))
-    else:
-        todo = lines_holding(work, [*between, *([rules.dot_text] if dots else []),
-                                    *([rules.stray_text] if strays else [])])
+    dots = present([rules.dot_text], text)
+    strays = present([rules.stray_text], text)
+    todo = range(len(work)) if placeholders else lines_holding(work, [*between, *dots, *strays])
     for i in todo:
         w = work[i]
         if not w.kept:
             continue
         if placeholders:
             ledger.sub(w, rules.placeholder, "anti-copy")
-        if between and any(ch in w.text for ch in between):
+        if between:
             ledger.sub(w, rules.between_cjk, "anti-copy")
         if dots and rules.dot_text in w.text:
             ledger.sub(w, rules.dot, "anti-copy")
@@ -537,9 +548,10 @@ def strip_anti_copy(work: list[Work], rules: Rules, ledger: Ledger, joined: Join
 def lines_holding(work: list[Work], needles: list[str]) -> list[int]:
     """Indices, in order, of the lines whose text holds one of ``needles`` (one C-speed
     ``in`` scan of every line per needle)."""
+    texts = list(map(TEXT, work))
     hits: set[int] = set()
     for needle in needles:
-        hits.update([i for i, w in enumerate(work) if needle in w.text])
+        hits.update(compress(range(len(texts)), map(contains, texts, repeat(needle))))
     return sorted(hits)
 
 
@@ -548,11 +560,11 @@ def lines_holding(work: list[Work], needles: list[str]) -> list[int]:
 
 def remove_furniture(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """Whole furniture lines, then the furniture that only context reveals."""
-    maybe = rules.furniture_any.fullmatch
     # a line's text only changes here when the line is removed, so the candidates can be
     # picked first; a candidate another row took along is skipped
-    for i in [i for i, w in enumerate(work) if w.stripped and maybe(w.stripped)]:
-        if work[i].gone is None:
+    maybe = map(rules.furniture_any.fullmatch, map(STRIPPED, work))
+    for i in list(compress(range(len(work)), maybe)):
+        if work[i].gone is None and work[i].stripped:
             match_furniture_line(work, i, rules, ledger)
     remove_button_runs(work, rules, ledger)
     remove_orphan_closers(work, rules, ledger)
@@ -621,19 +633,25 @@ def prev_nonblank(work: list[Work], i: int) -> int | None:
 
 def remove_button_runs(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """Portal buttons one per line (下载 / 打印 / 全屏 / 收藏): furniture in a run of two or more
-    lines that are all buttons or furniture."""
-    buttons = rules.buttons
-    run: list[Work] = []
-    for w in work:
-        gone, text = w.gone, w.stripped
-        if gone is None and not text:
-            continue  # blank: a run goes on across it
-        if gone == "boilerplate" or (gone is None and text in buttons):
-            run.append(w)
-        elif run:
-            drop_button_run(run, ledger)
-            run = []
-    drop_button_run(run, ledger)
+    lines that are all buttons or furniture (blank lines between them allowed).
+
+    Removing a run's buttons changes no other run, so only the runs around button lines are
+    looked at, each once."""
+    done = -1  # the last line of the run looked at last
+    for i in list(compress(range(len(work)), map(rules.buttons.__contains__, map(STRIPPED, work)))):
+        if i <= done or work[i].gone is not None:
+            continue
+        first, done = i, i
+        while first > 0 and in_button_run(work[first - 1], rules):
+            first -= 1
+        while done + 1 < len(work) and in_button_run(work[done + 1], rules):
+            done += 1
+        drop_button_run([w for w in work[first:done + 1] if not w.blank], ledger)
+
+
+def in_button_run(w: Work, rules: Rules) -> bool:
+    """Blank, furniture or a button: a button run goes on across the line."""
+    return w.gone == "boilerplate" or (w.gone is None and (not w.stripped or w.stripped in rules.buttons))
 
 
 def drop_button_run(run: list[Work], ledger: Ledger) -> None:
@@ -646,14 +664,12 @@ def drop_button_run(run: list[Work], ledger: Ledger) -> None:
 
 def remove_orphan_closers(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """A line that only closes a bracket opened by the furniture line before it (】, ）)."""
-    closers = rules.orphan_closers
-    for i, w in enumerate(work):
-        text = w.stripped
-        if w.gone is not None or not text or text[0] not in closers or text.strip(closers):
+    for i in list(compress(range(len(work)), map(rules.closers_only.fullmatch, map(STRIPPED, work)))):
+        if work[i].gone is not None:
             continue
         before = prev_nonblank(work, i)
         if before is not None and work[before].gone == "boilerplate":
-            ledger.drop_line(w, "boilerplate")
+            ledger.drop_line(work[i], "boilerplate")
 
 
 TEASER_MAX_MISSES = 3
@@ -662,11 +678,11 @@ TEASER_MAX_MISSES = 3
 
 def remove_teaser(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """After the last page-end line (关闭窗口), lines repeating earlier text are a teaser."""
-    end = next((i for i in range(len(work) - 1, -1, -1) if work[i].page_end), None)
+    end = max(compress(range(len(work)), map(PAGE_END, work)), default=None)
     if end is None:
         return
     # squash distributes over concatenation: the squashed lines joined are the text squashed
-    before = "".join([squashed(w) for w in work[:end] if w.gone is None and w.stripped])
+    before = "".join([w.key or squashed(w) for w in work[:end] if w.gone is None and w.stripped])
     misses = 0
     for w in work[end + 1:]:
         if w.gone is not None or not w.stripped:
