@@ -24,6 +24,7 @@ from speech2tei.clean import (
     CJK,
     Cleaned,
     Furniture,
+    Joined,
     Ledger,
     Rules,
     Work,
@@ -157,6 +158,26 @@ def test_present_and_lines_holding() -> None:
     work = work_of(["a.b", "", "c|", "d", "|.|"])
     assert lines_holding(work, [".", "|"]) == [0, 2, 4]
     assert lines_holding(work, []) == []
+
+
+def test_joined_text_follows_every_edit() -> None:
+    work = work_of(["甲", "乙"])
+    ledger = Ledger()
+    joined = Joined(work, ledger)
+    assert joined.text() == "甲\n乙"
+    ledger.set_text(work[1], "<!--")
+    assert joined.text() == "甲\n<!--"
+    ledger.drop_line(work[0], "boilerplate")
+    assert joined.text() == "\n<!--"
+
+
+def test_a_pass_sees_what_an_earlier_pass_made() -> None:
+    """Taking out a zero-width character can close up a comment opener: the comment pass
+    must look at the text as the layout pass left it, not as it came in."""
+    cleaned = clean_lines(["正文<!\u200b-- 注释 -->后"])
+    assert cleaned.lines[0].text == "正文后"
+    assert [(r.text, r.reason) for r in cleaned.removed] == [("\u200b", "layout"),
+                                                             ("<!-- 注释 -->", "markup")]
 
 
 @SETTINGS
