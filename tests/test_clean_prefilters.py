@@ -158,6 +158,7 @@ def test_present_and_lines_holding() -> None:
     work = work_of(["a.b", "", "c|", "d", "|.|"])
     assert lines_holding(work, [".", "|"]) == [0, 2, 4]
     assert lines_holding(work, []) == []
+    assert lines_holding(work, ["|"], [re.compile("^d$"), re.compile("b")]) == [0, 2, 3, 4]
 
 
 def test_joined_text_follows_every_edit() -> None:
@@ -335,7 +336,7 @@ def prefilters_off() -> Iterator[None]:
         patch.setattr(clean, "load_rules", lambda: rules)
         patch.setattr(clean, "present", lambda needles, joined: list(needles))
         patch.setattr(clean, "may_match_a_line", lambda pattern, joined: True)
-        patch.setattr(clean, "lines_holding", lambda work, needles: list(range(len(work))))
+        patch.setattr(clean, "lines_holding", lambda work, *_: list(range(len(work))))
         patch.setattr(clean, "copy_candidates", lambda keys, ends, rules: [True] * len(keys))
         yield
 
