@@ -5,8 +5,10 @@ from __future__ import annotations
 import codecs
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from speech2tei.decode import decode_bytes, split_lines
+from speech2tei.decode import LINE_END, decode_bytes, decode_or_locate, first_error, split_lines
 from speech2tei.errors import InputError
 
 SPEECH = "同志们：\n今天召开全市春季植树造林动员大会。下面，我讲三点意见。\n一、提高认识\n"
@@ -154,6 +156,26 @@ def test_split_lines_treats_each_line_end_kind_as_one() -> None:
 
 def test_split_lines_keeps_blank_lines_and_final_empty_line() -> None:
     assert split_lines("一\n\n二\r\n") == ["一", "", "二", ""]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="甲乙 \r\n\u2028\x0b\x0c\x85", max_size=30))
+def test_split_lines_without_cr_splits_as_the_line_end_regex(text: str) -> None:
+    """The LF-only shortcut gives exactly the regex's lines (and only LF and CR end a line:
+    U+2028, VT, FF and NEL stay inside it, as the regex keeps them)."""
+    assert split_lines(text) == LINE_END.split(text)
+    assert split_lines(text.replace("\r", "")) == LINE_END.split(text.replace("\r", ""))
+
+
+@pytest.mark.parametrize(("data", "codec"), [
+    (SPEECH.encode("utf-8"), "utf-8"), (SPEECH.encode("gbk"), "utf-8"),
+    (SPEECH.encode("gbk"), "gb18030"), (b"\xff\xfe\x00", "gb18030"), (b"", "utf-8")])
+def test_decode_or_locate_gives_the_text_or_the_first_bad_byte(data: bytes, codec: str) -> None:
+    text, error = decode_or_locate(data, codec)
+    assert error == first_error(data, codec)
+    assert (text is None) == (error is not None)
+    if text is not None:
+        assert text == data.decode(codec)
 
 
 def test_cr_cr_lf_file_keeps_its_line_count() -> None:

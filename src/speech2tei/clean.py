@@ -17,16 +17,25 @@ The tables (furniture patterns, button words, characters, thresholds) live in
 5. anti-copy characters inside words (群众的`主体, 高的.大项目, 市长##10月);
 6. furniture lines, button runs, orphan closing brackets, the teaser and link list at the end;
 7. copies of the page repeated after the first.
+
+Speed: a 10 MB text has 100,000 lines, almost none of which any one rule changes, so each
+pass first asks cheaply where it could act at all (is the character anywhere in the joined
+text? does the one alternation of all furniture rows match this line? did these twenty lines
+occur before?) and spends per-rule work only there. Every such shortcut only skips work that
+would have changed nothing; tests/test_clean_prefilters.py holds each to the plain rule.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate, compress, count, islice, pairwise, repeat
+from operator import attrgetter, contains, ne, or_, sub
 
 from .model import Line, Removal
 from .yamlio import load_yaml
@@ -54,11 +63,18 @@ class Rules:
     """The compiled tables of ``data/boilerplate.yaml``."""
 
     furniture: list[Furniture]
+    furniture_any: re.Pattern[str]
+    """Fully matches the lines some furniture row fully matches: one try per line instead
+    of one per row."""
+    furniture_which: re.Pattern[str]
+    """The same, telling which row (see ``any_of``)."""
     buttons: frozenset[str]
     link_bullet: re.Pattern[str]
     link_max_chars: int
     link_not_link: re.Pattern[str]
     orphan_closers: str
+    closers_only: re.Pattern[str]
+    """Fully matches a text made only of ``orphan_closers``."""
     tail_min_furniture: int
     tail_max_link_chars: int
     tail_not_link: re.Pattern[str]
@@ -66,7 +82,9 @@ class Rules:
     escape: re.Pattern[str]
     escape_categories: frozenset[str]
     zero_width: re.Pattern[str]
-    spaces: dict[int, str]
+    zero_width_chars: str
+    spaces: re.Pattern[str]
+    space_chars: str
     comment_open: str
     comment_close: str
     tag: re.Pattern[str]
@@ -79,10 +97,13 @@ class Rules:
     md_fence: str
     md_front_max: int
     between_cjk: re.Pattern[str]
+    between_chars: str
     dot: re.Pattern[str]
+    dot_text: str
     placeholder: re.Pattern[str]
     stray_open: re.Pattern[str]
     stray_close: re.Pattern[str]
+    stray_text: str
     catalogue_label: re.Pattern[str]
     catalogue_fields: frozenset[str]
     catalogue_title: str
@@ -100,24 +121,30 @@ def load_rules() -> Rules:
     cat, tail, dup = data["catalogue"], data["tail"], data["duplicate_page"]
     tags = "|".join(re.escape(t) for t in sorted(mark["tags"], key=len, reverse=True))
     entities = dict(mark["entities"])
-    numerals = re.escape(anti["numerals"])
-    stray = re.escape(anti["stray_opening"])
+    furniture = [Furniture(re.compile(row["pattern"]), row.get("takes_next"),
+                           bool(row.get("page_end"))) for row in data["furniture"]]
+    between, dot, stray = anti["between_cjk"], anti["dot"], anti["stray_opening"]
     return Rules(
-        furniture=[Furniture(re.compile(row["pattern"]), row.get("takes_next"),
-                             bool(row.get("page_end"))) for row in data["furniture"]],
+        furniture=furniture,
+        furniture_any=any_of([row.pattern for row in furniture]),
+        furniture_which=any_of([row.pattern for row in furniture], tell=True),
         buttons=frozenset(str(b) for b in data["buttons"]),
         link_bullet=re.compile(data["links"]["bullet"]),
         link_max_chars=int(data["links"]["max_chars"]),
         link_not_link=re.compile(data["links"]["not_link"]),
         orphan_closers=data["orphan_closers"],
+        closers_only=re.compile(char_class(data["orphan_closers"]) + "+" if data["orphan_closers"]
+                                else "(?!)"),
         tail_min_furniture=int(tail["min_furniture"]),
         tail_max_link_chars=int(tail["max_link_chars"]),
         tail_not_link=re.compile(tail["not_link"]),
         teaser_min_chars=int(tail["teaser_min_chars"]),
         escape=re.compile(lay["escape"]),
         escape_categories=frozenset(lay["escape_categories"]),
-        zero_width=re.compile("[" + "".join(lay["zero_width"]) + "]+"),
-        spaces={ord(ch): " " for ch in lay["spaces"]},
+        zero_width=re.compile(char_class(lay["zero_width"]) + "+"),
+        zero_width_chars="".join(lay["zero_width"]),
+        spaces=re.compile(char_class(lay["spaces"])),
+        space_chars="".join(lay["spaces"]),
         comment_open="<!--",
         comment_close="-->",
         tag=re.compile(rf"</?(?:{tags})(?:\s[^<>]*)?/?>", re.IGNORECASE),
@@ -129,11 +156,14 @@ def load_rules() -> Rules:
         md_rule=re.compile(md["rule"]),
         md_fence=md["front_matter_fence"],
         md_front_max=int(md["front_matter_max_lines"]),
-        between_cjk=re.compile(f"(?<=[{CJK}])[{re.escape(anti['between_cjk'])}](?=[{CJK}])"),
-        dot=re.compile(f"(?<=[{CJK}])(?<![{numerals}]){re.escape(anti['dot'])}(?=[{CJK}])"),
+        between_cjk=between_cjk_pattern(between),
+        between_chars=between,
+        dot=dot_pattern(dot, anti["numerals"]),
+        dot_text=dot,
         placeholder=re.compile(anti["placeholder"]),
-        stray_open=re.compile(rf"^\s*{stray}(?=\s*[{CJK}])"),
-        stray_close=re.compile(rf"(?<=[{CJK}]){stray}(?=\s*$)"),
+        stray_open=re.compile(rf"^\s*{re.escape(stray)}(?=\s*[{CJK}])"),
+        stray_close=re.compile(rf"(?<=[{CJK}]){re.escape(stray)}(?=\s*$)"),
+        stray_text=stray,
         catalogue_label=re.compile(cat["label"]),
         catalogue_fields=frozenset(cat["fields"]),
         catalogue_title=cat["title"],
@@ -143,26 +173,122 @@ def load_rules() -> Rules:
     )
 
 
+def char_class(chars: str | list[str]) -> str:
+    """A regex class of exactly these characters."""
+    return "[" + re.escape("".join(chars)) + "]"
+
+
+def between_cjk_pattern(chars: str) -> re.Pattern[str]:
+    """One of ``chars`` with CJK on both sides. The character comes first and the check of
+    the one before it after (a lookbehind over both), so the regex engine can skip to the
+    rare character instead of testing the lookbehind at every position of the line."""
+    one = char_class(chars)
+    return re.compile(f"{one}(?<=[{CJK}]{one})(?=[{CJK}])")
+
+
+def dot_pattern(dot: str, numerals: str) -> re.Pattern[str]:
+    """``dot`` between CJK characters, not after a CJK numeral (一.总则); literal first, as in
+    ``between_cjk_pattern``."""
+    lit = re.escape(dot)
+    return re.compile(f"{lit}(?<=[{CJK}]{lit})(?<![{re.escape(numerals)}]{lit})(?=[{CJK}])")
+
+
+MATCH_ANYTHING = re.compile(r"(?s:.*)")
+"""The alternation when the rows cannot be joined: every line is then a candidate."""
+
+UNSAFE_TO_JOIN = re.compile(r"\\[1-9]|\(\?P=|\(\?[aiLmsux]+\)")
+"""Numbered back-references (their numbers shift in an alternation) and global inline flags
+(allowed only at the start of a regex)."""
+
+
+def any_of(patterns: list[re.Pattern[str]], *, tell: bool = False) -> re.Pattern[str]:
+    """One regex that fully matches a text whenever one of ``patterns`` does: their
+    alternation. With ``tell``, an empty group named ``row<index>`` ends each alternative:
+    an alternation takes the first alternative that matches, so ``lastgroup`` names the
+    first pattern that matches (without, the regex is faster: groups cost every try).
+
+    Patterns it cannot join safely make it a pattern that matches everything (and names
+    nothing), which only costs speed: each pattern is then tried in turn."""
+    if any(p.flags & ~re.UNICODE or UNSAFE_TO_JOIN.search(p.pattern) for p in patterns):
+        return MATCH_ANYTHING
+    mark = "(?P<row{}>)" if tell else ""
+    try:
+        return re.compile("|".join(f"(?:{p.pattern}){mark.format(i)}"
+                                   for i, p in enumerate(patterns)))
+    except re.error:
+        return MATCH_ANYTHING
+
+
+LOOKS_AROUND = re.compile(r"\^|\$|\\[AZbB]|\(\?[=!<>]|[*+?}]\+")
+"""Regex syntax whose result depends on text outside the match (anchors, lookaround, word
+boundaries) or that cannot give back what it took (atomic groups, possessive repeats)."""
+
+
+def may_match_a_line(pattern: re.Pattern[str], joined: str) -> bool:
+    """False only when ``pattern`` matches none of the lines whose newline-joined text is
+    ``joined``. A pattern that looks only at its own match that matches inside a line also
+    matches inside the joined text; any other pattern is assumed to match."""
+    return LOOKS_AROUND.search(pattern.pattern) is not None or pattern.search(joined) is not None
+
+
+def present(needles: Iterable[str], joined: str) -> list[str]:
+    """The needles (characters or strings) that occur in ``joined``: a pass that needs one
+    in a line has nothing to do where none is present (``in`` is a fast C scan)."""
+    return [needle for needle in needles if needle in joined]
+
+
 @dataclass(slots=True)
 class Work:
     """One source line while it is being cleaned."""
 
     text: str
     no: int
-    hint: str | None = None
+    hint: str | None
+    stripped: str
+    """``text.strip()``, kept in step by ``Ledger.set_text``: most checks look at it."""
     gone: str | None = None
     """Reason code when the whole line was removed."""
     page_end: bool = False
+    key: str | None = None
+    """The text without whitespace (``squash``), once computed."""
 
     @property
     def blank(self) -> bool:
         """Blank and never held furniture: transparent when looking for a line's neighbours."""
-        return self.gone is None and not self.text.strip()
+        return self.gone is None and not self.stripped
 
     @property
     def kept(self) -> bool:
         """Still holds text."""
-        return self.gone is None and bool(self.text.strip())
+        return self.gone is None and bool(self.stripped)
+
+
+TEXT, STRIPPED, NUMBER, HINT, PAGE_END, KEY = (
+    attrgetter(name) for name in ("text", "stripped", "no", "hint", "page_end", "key"))
+"""For ``map`` over the lines: a loop in C where a comprehension would run Python code."""
+
+
+def squashed(lines: list[Work]) -> list[str]:
+    """Each line's text without whitespace (``squash``), computed once per line (the teaser
+    and the page copies both compare it), for all lines at once where it is not known yet.
+
+    Joined by a character no line holds (and no whitespace), the texts are squashed in
+    one pass and split apart again: C loops instead of two calls per line."""
+    todo = [w for w in lines if w.key is None]
+    if todo:
+        texts = list(map(STRIPPED, todo))
+        joined = SEPARATOR.join(texts)
+        if joined.count(SEPARATOR) == len(texts) - 1:
+            keys = squash(joined).split(SEPARATOR)
+        else:
+            keys = list(map(squash, texts))
+        for w, key in zip(todo, keys, strict=True):
+            w.key = key
+    return list(map(KEY, lines))
+
+
+SEPARATOR = "\x00"
+"""Not whitespace (``squash`` keeps it) and, in text, almost never there."""
 
 
 class Ledger:
@@ -170,11 +296,21 @@ class Ledger:
 
     def __init__(self) -> None:
         self.removed: list[Removal] = []
+        self.edits = 0
+        """Bumped on every edit: ``Joined`` rebuilds the joined text only after one."""
 
     def note(self, text: str, reason: str, line: int) -> None:
         """Record ``text`` (outer whitespace trimmed: it never counts) unless it is blank."""
-        if text.strip():
-            self.removed.append(Removal(text.strip(), reason, line))
+        text = text.strip()
+        if text:
+            self.removed.append(Removal(text, reason, line))
+
+    def set_text(self, work: Work, text: str) -> None:
+        """Replace the line's text (what it loses must be noted by the caller)."""
+        work.text = text
+        work.stripped = text.strip()
+        work.key = None
+        self.edits += 1
 
     def sub(self, work: Work, pattern: re.Pattern[str], reason: str,
             replace: Callable[[re.Match[str]], str | None] | str = "") -> bool:
@@ -195,43 +331,69 @@ class Ledger:
             changed = True
             return new
 
-        work.text = pattern.sub(swap, work.text)
+        self.set_text(work, pattern.sub(swap, work.text))
         return changed
 
     def drop_line(self, work: Work, reason: str) -> None:
         """Remove the whole line, ledgering what is left of it."""
         self.note(work.text, reason, work.no)
-        work.text = ""
+        self.set_text(work, "")
         work.gone = reason
+
+
+class Joined:
+    """All lines joined by newlines, rebuilt only after an edit. One fast ``in`` test on it
+    tells that a pass has nothing to do on any line, so the pass skips its per-line work."""
+
+    def __init__(self, work: list[Work], ledger: Ledger) -> None:
+        self.work = work
+        self.ledger = ledger
+        self.edits = -1
+        self.joined = ""
+
+    def text(self) -> str:
+        if self.edits != self.ledger.edits:
+            self.joined = "\n".join([w.text for w in self.work])
+            self.edits = self.ledger.edits
+        return self.joined
 
 
 def clean_lines(raw: list[str], first_line: int = 1, *,
                 hints: dict[int, str] | None = None) -> Cleaned:
     """Clean ``raw`` lines (numbered from ``first_line``); ``hints`` maps 0-based index → hint."""
     rules = load_rules()
-    hints = hints or {}
-    work = [Work(text, first_line + i, hints.get(i)) for i, text in enumerate(raw)]
+    work = list(map(Work, raw, count(first_line), repeat(None), map(str.strip, raw)))
+    for i, hint in (hints or {}).items():
+        if isinstance(i, int) and 0 <= i < len(work):
+            work[i].hint = hint
     ledger = Ledger()
-    for w in work:
-        strip_layout(w, rules, ledger)
-    strip_comments(work, rules, ledger)
-    for w in work:
-        strip_tags(w, rules, ledger)
+    joined = Joined(work, ledger)
+    strip_layout(work, rules, ledger, joined)
+    strip_comments(work, rules, ledger, joined)
+    strip_tags(work, rules, ledger, joined)
     strip_markdown(work, rules, ledger)
     strip_catalogue(work, rules, ledger)
-    for w in work:
-        strip_anti_copy(w, rules, ledger)
+    strip_anti_copy(work, rules, ledger, joined)
     remove_furniture(work, rules, ledger)
     remove_duplicate_pages(work, rules, ledger)
-    lines = [Line(w.text, w.no, w.hint if w.kept else None) for w in work]  # type: ignore[arg-type]
+    lines = list(map(Line, map(TEXT, work), map(NUMBER, work)))
+    for i in compress(range(len(work)), map(HINT, work)):
+        if work[i].kept:
+            lines[i].hint = work[i].hint  # type: ignore[assignment]
     return Cleaned(lines, sorted(ledger.removed, key=lambda r: r.line))
 
 
 # --- 1. layout ---------------------------------------------------------------------------
 
 
-def strip_layout(w: Work, rules: Rules, ledger: Ledger) -> None:
+def strip_layout(work: list[Work], rules: Rules, ledger: Ledger, joined: Joined) -> None:
     """Literal escapes of spacing characters → space; zero-widths out; NBSP and kin → space."""
+    text = joined.text()
+    escapes = may_match_a_line(rules.escape, text)
+    zero_widths = present(rules.zero_width_chars, text)
+    spaces = present(rules.space_chars, text)
+    if not (escapes or zero_widths or spaces):
+        return
 
     def escape(match: re.Match[str]) -> str | None:
         code = int(match.group(1), 16)
@@ -239,17 +401,24 @@ def strip_layout(w: Work, rules: Rules, ledger: Ledger) -> None:
             return None
         return " "
 
-    ledger.sub(w, rules.escape, "layout", escape)
-    ledger.sub(w, rules.zero_width, "layout")
-    w.text = w.text.translate(rules.spaces)
+    for w in work:
+        if escapes:
+            ledger.sub(w, rules.escape, "layout", escape)
+        if zero_widths:
+            ledger.sub(w, rules.zero_width, "layout")
+        if spaces and rules.spaces.search(w.text):
+            ledger.set_text(w, rules.spaces.sub(" ", w.text))  # whitespace: nothing to note
 
 
 # --- 2. markup ---------------------------------------------------------------------------
 
 
-def strip_comments(work: list[Work], rules: Rules, ledger: Ledger, reach: int = 50) -> None:
+def strip_comments(work: list[Work], rules: Rules, ledger: Ledger, joined: Joined,
+                   reach: int = 50) -> None:
     """Remove ``<!-- … -->``, also when it spans lines (an opener with no closer within
     ``reach`` lines is left alone: it is not a comment)."""
+    if not present([rules.comment_open], joined.text()):
+        return
     i = 0
     while i < len(work):
         w = work[i]
@@ -261,7 +430,7 @@ def strip_comments(work: list[Work], rules: Rules, ledger: Ledger, reach: int = 
         if end >= 0:
             cut = end + len(rules.comment_close)
             ledger.note(w.text[start:cut], "markup", w.no)
-            w.text = w.text[:start] + w.text[cut:]
+            ledger.set_text(w, w.text[:start] + w.text[cut:])
             continue
         close = next((j for j in range(i + 1, min(len(work), i + reach))
                       if rules.comment_close in work[j].text), None)
@@ -269,23 +438,28 @@ def strip_comments(work: list[Work], rules: Rules, ledger: Ledger, reach: int = 
             i += 1
             continue
         ledger.note(w.text[start:], "markup", w.no)
-        w.text = w.text[:start]
+        ledger.set_text(w, w.text[:start])
         for j in range(i + 1, close):
             ledger.note(work[j].text, "markup", work[j].no)
-            work[j].text = ""
+            ledger.set_text(work[j], "")
         last = work[close]
         cut = last.text.find(rules.comment_close) + len(rules.comment_close)
         ledger.note(last.text[:cut], "markup", last.no)
-        last.text = last.text[cut:]
+        ledger.set_text(last, last.text[cut:])
         i = close
 
 
-def strip_tags(w: Work, rules: Rules, ledger: Ledger) -> None:
+def strip_tags(work: list[Work], rules: Rules, ledger: Ledger, joined: Joined) -> None:
     """Tags and spacing entities left in plain text."""
-    if "<" in w.text:
-        ledger.sub(w, rules.tag, "markup")
-    if "&" in w.text:
-        ledger.sub(w, rules.entity, "markup", lambda m: rules.entities[m.group(0).lower()])
+    found = present("<&", joined.text())
+    tags, entities = "<" in found, "&" in found
+    if not found:
+        return
+    for w in work:
+        if tags and "<" in w.text:
+            ledger.sub(w, rules.tag, "markup")
+        if entities and "&" in w.text:
+            ledger.sub(w, rules.entity, "markup", lambda m: rules.entities[m.group(0).lower()])
 
 
 # --- 3. Markdown -------------------------------------------------------------------------
@@ -298,9 +472,10 @@ def strip_markdown(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     every other heading line gets hint "heading".
     """
     front = front_matter_end(work, rules)
-    headings = [w for w in work if rules.md_heading.match(w.text)]
-    if front is None and not headings:
+    heading = rules.md_heading.match
+    if front is None and not any(map(heading, map(TEXT, work))):
         return
+    headings = [w for w in work if heading(w.text)]
     if front is not None:
         for w in work[: front + 1]:
             ledger.drop_line(w, "markup")
@@ -312,9 +487,9 @@ def strip_markdown(work: list[Work], rules: Rules, ledger: Ledger) -> None:
         assert match is not None
         level = len(match.group(2))
         ledger.note(match.group(2), "markup", w.no)
-        w.text = match.group(1) + w.text[match.end():]
+        ledger.set_text(w, match.group(1) + w.text[match.end():])
         ledger.sub(w, rules.md_closing_hashes, "markup")
-        if w.text.strip():
+        if w.stripped:
             w.hint = "title" if level == 1 and w is title else "heading"
     for w in work:
         if not w.kept:
@@ -327,11 +502,11 @@ def strip_markdown(work: list[Work], rules: Rules, ledger: Ledger) -> None:
 
 def front_matter_end(work: list[Work], rules: Rules) -> int | None:
     """Index of the closing ``---`` of YAML front matter at the top of the file, or None."""
-    first = next((i for i, w in enumerate(work) if w.text.strip()), None)
-    if first is None or work[first].text.strip() != rules.md_fence:
+    first = next((i for i, w in enumerate(work) if w.stripped), None)
+    if first is None or work[first].stripped != rules.md_fence:
         return None
     for j in range(first + 1, min(len(work), first + rules.md_front_max)):
-        if work[j].text.strip() in (rules.md_fence, "..."):
+        if work[j].stripped in (rules.md_fence, "..."):
             return j
     return None
 
@@ -341,7 +516,10 @@ def front_matter_end(work: list[Work], rules: Rules) -> int | None:
 
 def strip_catalogue(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """``【 文献号 】1-3101`` lines: label out; 标题/正文 text kept, other values ledgered."""
-    found = [(w, m) for w in work if w.kept and (m := rules.catalogue_label.match(w.text))
+    label_at = rules.catalogue_label.match
+    if not any(map(label_at, map(TEXT, work))):
+        return
+    found = [(w, m) for w in work if (m := label_at(w.text)) and w.kept
              and "".join(m.group(1).split()) in rules.catalogue_fields]
     if len(found) < 2:
         return
@@ -350,27 +528,56 @@ def strip_catalogue(work: list[Work], rules: Rules, ledger: Ledger) -> None:
         ledger.note(match.group(0), "markup", w.no)
         rest = w.text[match.end():]
         if label in rules.catalogue_keep:
-            w.text = rest
+            ledger.set_text(w, rest)
             if label == rules.catalogue_title and rest.strip():
                 w.hint = "title"
         else:
             ledger.note(rest, "catalogue", w.no)
-            w.text = ""
+            ledger.set_text(w, "")
 
 
 # --- 5. anti-copy characters -------------------------------------------------------------
 
 
-def strip_anti_copy(w: Work, rules: Rules, ledger: Ledger) -> None:
+def strip_anti_copy(work: list[Work], rules: Rules, ledger: Ledger, joined: Joined) -> None:
     """Characters pushed into words: lone ` ~ ^ | # or . between CJK, ## placeholders, and a
-    stray ? opening a line (with its partner closing the line)."""
-    if not w.kept:
-        return
-    ledger.sub(w, rules.placeholder, "anti-copy")
-    ledger.sub(w, rules.between_cjk, "anti-copy")
-    ledger.sub(w, rules.dot, "anti-copy")
-    if ledger.sub(w, rules.stray_open, "anti-copy", lambda m: m.group(0)[:-1]):
-        ledger.sub(w, rules.stray_close, "anti-copy")
+    stray ? opening a line (with its partner closing the line).
+
+    Each rule needs its character in the line, so a rule whose character is nowhere in the
+    text is skipped, and a line holding none of the characters left is not visited.
+    """
+    text = joined.text()
+    placeholders = may_match_a_line(rules.placeholder, text)
+    between = present(rules.between_chars, text)
+    dots = present([rules.dot_text], text)
+    strays = present([rules.stray_text], text)
+    todo = lines_holding(work, [*between, *dots, *strays], [rules.placeholder] if placeholders else [])
+    for i in todo:
+        w = work[i]
+        if not w.kept:
+            continue
+        if placeholders:
+            ledger.sub(w, rules.placeholder, "anti-copy")
+        if between:
+            ledger.sub(w, rules.between_cjk, "anti-copy")
+        if dots and rules.dot_text in w.text:
+            ledger.sub(w, rules.dot, "anti-copy")
+        if (strays and rules.stray_text in w.text
+                and ledger.sub(w, rules.stray_open, "anti-copy", lambda m: m.group(0)[:-1])):
+            ledger.sub(w, rules.stray_close, "anti-copy")
+
+
+def lines_holding(work: list[Work], needles: list[str],
+                  patterns: Iterable[re.Pattern[str]] = ()) -> list[int]:
+    """Indices, in order, of the lines whose text holds one of ``needles`` or a match of one
+    of ``patterns`` (per needle or pattern, one loop in C over the lines)."""
+    texts = list(map(TEXT, work))
+    hits: set[int] = set()
+    for needle in needles:
+        hits.update(compress(range(len(texts)), map(contains, texts, repeat(needle))))
+    for pattern in patterns:
+        hits.update(compress(range(len(texts)), map(pattern.search, texts)))
+    return sorted(hits)
 
 
 # --- 6. furniture ------------------------------------------------------------------------
@@ -378,8 +585,12 @@ def strip_anti_copy(w: Work, rules: Rules, ledger: Ledger) -> None:
 
 def remove_furniture(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """Whole furniture lines, then the furniture that only context reveals."""
-    for i, w in enumerate(work):
-        if w.kept:
+    # a line's text only changes here when the line is removed, so the candidates can be
+    # picked first (blank lines aside); a candidate another row took along is skipped
+    texts = list(map(STRIPPED, work))
+    filled = compress(range(len(work)), texts)
+    for i in list(compress(filled, map(rules.furniture_any.fullmatch, filter(None, texts)))):
+        if work[i].gone is None and work[i].stripped:
             match_furniture_line(work, i, rules, ledger)
     remove_button_runs(work, rules, ledger)
     remove_orphan_closers(work, rules, ledger)
@@ -387,33 +598,41 @@ def remove_furniture(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     remove_tail_links(work, rules, ledger)
 
 
+def furniture_row(text: str, rules: Rules) -> Furniture | None:
+    """The first furniture row that fully matches ``text`` (already stripped), if any."""
+    match = rules.furniture_which.fullmatch(text)
+    if match is None:
+        return None
+    if match.lastgroup is not None and match.lastgroup.startswith("row"):
+        return rules.furniture[int(match.lastgroup[3:])]
+    return next((row for row in rules.furniture if row.pattern.fullmatch(text)), None)
+
+
 def match_furniture_line(work: list[Work], i: int, rules: Rules, ledger: Ledger) -> None:
     """Remove line ``i`` if a furniture pattern matches all of it (and what it takes along)."""
     w = work[i]
-    stripped = w.text.strip()
-    for row in rules.furniture:
-        if not row.pattern.fullmatch(stripped):
-            continue
-        ledger.drop_line(w, "boilerplate")
-        w.page_end = row.page_end
-        if row.takes_next == "links":
-            remove_link_list(work, i, rules, ledger)
-            return
-        nxt = next_nonblank(work, i)
-        if row.takes_next and nxt is not None and work[nxt].kept:
-            taken = work[nxt].text.strip()
-            if (row.takes_next == "name" and is_bare_name(taken)) or (
-                    row.takes_next == "link" and len(taken) <= 80):
-                ledger.drop_line(work[nxt], "boilerplate")
+    row = furniture_row(w.stripped, rules)
+    if row is None:
         return
+    ledger.drop_line(w, "boilerplate")
+    w.page_end = row.page_end
+    if row.takes_next == "links":
+        remove_link_list(work, i, rules, ledger)
+        return
+    nxt = next_nonblank(work, i)
+    if row.takes_next and nxt is not None and work[nxt].kept:
+        taken = work[nxt].stripped
+        if (row.takes_next == "name" and is_bare_name(taken)) or (
+                row.takes_next == "link" and len(taken) <= 80):
+            ledger.drop_line(work[nxt], "boilerplate")
 
 
 def remove_link_list(work: list[Work], i: int, rules: Rules, ledger: Ledger) -> None:
     """The lines under a 相关链接 header while they are bullets or short link titles."""
     j = next_nonblank(work, i)
     while j is not None and work[j].kept:
-        text = work[j].text.strip()
-        if any(row.pattern.fullmatch(text) for row in rules.furniture):
+        text = work[j].stripped
+        if furniture_row(text, rules) is not None:
             return  # the next piece of furniture ends the list; the main loop takes it
         bullet = bool(rules.link_bullet.fullmatch(text))
         if not bullet and (len(text) > rules.link_max_chars or rules.link_not_link.search(text)):
@@ -440,29 +659,43 @@ def prev_nonblank(work: list[Work], i: int) -> int | None:
 
 def remove_button_runs(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """Portal buttons one per line (下载 / 打印 / 全屏 / 收藏): furniture in a run of two or more
-    lines that are all buttons or furniture."""
-    run: list[Work] = []
-    for w in [*work, Work("<end>", 0)]:
-        if w.blank:
+    lines that are all buttons or furniture (blank lines between them allowed).
+
+    Removing a run's buttons changes no other run, so only the runs around button lines are
+    looked at, each once."""
+    done = -1  # the last line of the run looked at last
+    for i in list(compress(range(len(work)), map(rules.buttons.__contains__, map(STRIPPED, work)))):
+        if i <= done or work[i].gone is not None:
             continue
-        if w.gone == "boilerplate" or (w.kept and w.text.strip() in rules.buttons):
-            run.append(w)
-            continue
-        buttons = [r for r in run if r.gone is None]
-        if len(run) >= 2 and buttons:
-            for b in buttons:
-                ledger.drop_line(b, "boilerplate")
-        run = []
+        first, done = i, i
+        while first > 0 and in_button_run(work[first - 1], rules):
+            first -= 1
+        while done + 1 < len(work) and in_button_run(work[done + 1], rules):
+            done += 1
+        drop_button_run([w for w in work[first:done + 1] if not w.blank], ledger)
+
+
+def in_button_run(w: Work, rules: Rules) -> bool:
+    """Blank, furniture or a button: a button run goes on across the line."""
+    return w.gone == "boilerplate" or (w.gone is None and (not w.stripped or w.stripped in rules.buttons))
+
+
+def drop_button_run(run: list[Work], ledger: Ledger) -> None:
+    """The buttons of a run of buttons and furniture, when it is two lines or more."""
+    buttons = [r for r in run if r.gone is None]
+    if len(run) >= 2 and buttons:
+        for b in buttons:
+            ledger.drop_line(b, "boilerplate")
 
 
 def remove_orphan_closers(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """A line that only closes a bracket opened by the furniture line before it (】, ）)."""
-    for i, w in enumerate(work):
-        if not w.kept or w.text.strip().strip(rules.orphan_closers):
+    for i in list(compress(range(len(work)), map(rules.closers_only.fullmatch, map(STRIPPED, work)))):
+        if work[i].gone is not None:
             continue
         before = prev_nonblank(work, i)
         if before is not None and work[before].gone == "boilerplate":
-            ledger.drop_line(w, "boilerplate")
+            ledger.drop_line(work[i], "boilerplate")
 
 
 TEASER_MAX_MISSES = 3
@@ -471,15 +704,16 @@ TEASER_MAX_MISSES = 3
 
 def remove_teaser(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """After the last page-end line (关闭窗口), lines repeating earlier text are a teaser."""
-    end = next((i for i in range(len(work) - 1, -1, -1) if work[i].page_end), None)
+    end = max(compress(range(len(work)), map(PAGE_END, work)), default=None)
     if end is None:
         return
-    before = squash("".join(w.text for w in work[:end] if w.kept))
+    # squash distributes over concatenation: the squashed lines joined are the text squashed
+    before = "".join(squashed([w for w in work[:end] if w.gone is None and w.stripped]))
     misses = 0
     for w in work[end + 1:]:
-        key = squash(w.text)
-        if not w.kept or not key:
+        if w.gone is not None or not w.stripped:
             continue
+        key = squashed([w])[0]
         if len(key) >= rules.teaser_min_chars and key in before:
             ledger.drop_line(w, "boilerplate")
             misses = 0
@@ -526,24 +760,60 @@ def remove_duplicate_pages(work: list[Work], rules: Rules, ledger: Ledger) -> No
     (whitespace aside) and is long (``min_lines`` lines or ``min_chars`` characters): two
     pieces of a compilation that share a title and a paragraph are both kept.
     """
-    seq = [(squash(w.text), i) for i, w in enumerate(work) if w.kept]
-    keys = [k for k, _ in seq]
+    kept = [w for w in work if w.gone is None and w.stripped]
+    keys = squashed(kept)
+    ends = [0, *accumulate(map(len, keys))]  # ends[k]: characters in keys[:k]
     pairs: dict[tuple[str, str], list[int]] = {}  # earlier starts, by their first two lines
     singles: dict[str, list[int]] = {}  # earlier long lines (a one-line page can be a copy)
-    i = 0
-    while i < len(seq):
-        starts = earlier_starts(keys, i, pairs, singles, rules)
-        length = longest_earlier_run(keys, i, starts)
-        if length and is_page_copy(keys[i:i + length], rules):
-            for _, idx in seq[i:i + length]:
-                ledger.drop_line(work[idx], "duplicate-page")
-            i += length
+    resume = 0  # after a copy: the first line past it
+    pair_list = [*pairwise(keys), None] if keys else []
+    for i, (pair, maybe) in enumerate(zip(pair_list, copy_candidates(keys, ends, rules),
+                                          strict=True)):
+        if i < resume:
             continue
-        if i + 1 < len(keys):
-            pairs.setdefault((keys[i], keys[i + 1]), []).append(i)
-        if len(keys[i]) >= rules.dup_min_chars:
-            singles.setdefault(keys[i], []).append(i)
-        i += 1
+        earlier = pairs.get(pair)  # type: ignore[arg-type]
+        if maybe:
+            long_line = len(keys[i]) >= rules.dup_min_chars
+            if earlier or long_line:
+                starts = (earlier_starts(keys, i, pairs, singles, rules) if long_line
+                          else earlier[-MAX_STARTS:])  # type: ignore[index]
+                length = copy_length(keys, i, starts, copy_lines(ends, i, rules))
+                if length:
+                    for w in kept[i:i + length]:
+                        ledger.drop_line(w, "duplicate-page")
+                    resume = i + length
+                    continue
+            if long_line:
+                singles.setdefault(keys[i], []).append(i)
+        if earlier is not None:
+            earlier.append(i)
+        elif pair is not None:
+            pairs[pair] = [i]
+
+
+def copy_candidates(keys: list[str], ends: list[int], rules: Rules) -> list[bool]:
+    """Per line, False where no page copy can start, as one pass over the text shows.
+
+    A copy from ``i`` whose first ``min_lines - 1`` lines hold fewer than ``min_chars``
+    characters is at least ``min_lines`` lines long, so the same ``min_lines`` lines must
+    occur earlier; where they occur for the first time there is no copy and
+    ``copy_length`` need not compare anything. Windows are told apart by their hash (a
+    collision, like a window repeated inside a copy, only leaves a candidate that is then
+    checked exactly). A line long enough to be a copy by itself is always a candidate. This
+    settles almost every line of a text full of recurring passages with no Python loop.
+    """
+    span, min_chars = rules.dup_min_lines, rules.dup_min_chars
+    if span < 1:
+        return [True] * len(keys)
+    windows = list(map(hash, zip(*(islice(keys, k, None) for k in range(span)), strict=False)))
+    first = dict(zip(reversed(windows), range(len(windows) - 1, -1, -1), strict=True))
+    seen_before = map(ne, map(first.__getitem__, windows), count())
+    # characters in the first span - 1 lines (in the line itself when span is 1): enough
+    # for a shorter copy, or a long line, which must reach the loop to be registered
+    reach = max(span - 1, 1)
+    long_enough = map(min_chars.__le__, map(sub, islice(ends, reach, None), ends))
+    maybe = list(map(or_, seen_before, long_enough))
+    return maybe + [True] * (len(keys) - len(windows))
 
 
 MAX_STARTS = 8
@@ -562,6 +832,34 @@ def earlier_starts(keys: list[str], i: int, pairs: dict[tuple[str, str], list[in
     return starts[-MAX_STARTS:]
 
 
+def copy_lines(ends: list[int], i: int, rules: Rules) -> int:
+    """The fewest lines from ``i`` that make a page copy (``is_page_copy``): ``min_lines``,
+    or fewer when they reach ``min_chars`` first. ``ends`` are the running character counts."""
+    by_chars = bisect_left(ends, ends[i] + rules.dup_min_chars, lo=i + 1) - i
+    return max(1, min(rules.dup_min_lines, by_chars))
+
+
+def copy_length(keys: list[str], i: int, starts: list[int], need: int) -> int:
+    """Length of the page copy starting at ``i`` (the longest earlier run, see
+    ``longest_earlier_run``), or 0 when it is no copy.
+
+    Being a copy only grows with the run, so when no start (ascending) repeats the ``need``
+    lines from ``i`` the longest run is no copy either and is not measured. The usual case
+    is settled in C: the line ``need - 1`` after each start differs from the one after ``i``.
+    """
+    last = i + need - 1
+    if last >= len(keys):
+        return 0
+    eligible = starts[:bisect_right(starts, i - need)]  # the copy must end before i
+    shift = need - 1
+    if keys[last] not in map(keys.__getitem__, map(shift.__add__, eligible)):
+        return 0
+    window = keys[i:last + 1]
+    if any(keys[j:j + need] == window for j in eligible):
+        return longest_earlier_run(keys, i, starts)
+    return 0
+
+
 def longest_earlier_run(keys: list[str], i: int, starts: list[int]) -> int:
     """Longest run from ``i`` that equals the run at an earlier start and ends before ``i``."""
     best = 0
@@ -574,4 +872,6 @@ def longest_earlier_run(keys: list[str], i: int, starts: list[int]) -> int:
 
 
 def is_page_copy(run: list[str], rules: Rules) -> bool:
+    """The rule itself; ``copy_lines`` answers it ahead for every length (the tests hold
+    one to the other)."""
     return len(run) >= rules.dup_min_lines or sum(map(len, run)) >= rules.dup_min_chars

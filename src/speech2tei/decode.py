@@ -68,7 +68,7 @@ def decode_bytes(data: bytes, *, name: str = "<input>", encoding: str | None = N
     """Decode ``data``: forced encoding, else BOM, else strict UTF-8, else strict GB18030."""
     if errors not in ("strict", "replace"):
         raise InputError(f"unknown --errors value {errors!r} (use strict or replace)", path=name)
-    if not data.strip():
+    if not data or data.isspace():  # (stops at the first visible byte; strip() would copy)
         raise InputError("empty input", path=name)
     kind = binary_kind(data)
     if kind:
@@ -136,21 +136,22 @@ def decode_detected(data: bytes, name: str, errors: str) -> Decoded:
     bomless = bomless_utf16(data) if b"\x00" in data else None
     if bomless:
         return decode_with(data, bomless, name, errors, method="detected")
-    utf8_error = first_error(data, "utf-8")
-    if utf8_error is None:
-        return Decoded(data.decode("utf-8"), "utf-8")
-    gb_error = first_error(data, "gb18030")
-    if gb_error is None and looks_like_chinese_gb(data):
-        return Decoded(data.decode("gb18030"), "gb18030")
+    utf8_text, utf8_error = decode_or_locate(data, "utf-8")
+    if utf8_text is not None:
+        return Decoded(utf8_text, "utf-8")
+    gb_text, gb_error = decode_or_locate(data, "gb18030")
+    if gb_text is not None and looks_like_chinese_gb(data):
+        return Decoded(gb_text, "gb18030")
     damaged_utf8 = mostly_utf8(data)
     better = None if damaged_utf8 else detector_guess(data)
     if better:
         return Decoded(data.decode(better), better, method="detected")
-    if gb_error is None:
-        return Decoded(data.decode("gb18030"), "gb18030")
+    if gb_text is not None:
+        return Decoded(gb_text, "gb18030")
     if errors == "replace":
         codec = "utf-8" if damaged_utf8 else "gb18030"
         return decode_with(data, codec, name, errors, method="strict")
+    assert utf8_error is not None and gb_error is not None
     raise InputError(
         f"cannot decode: not UTF-8 (bad byte 0x{data[utf8_error]:02X} at offset {utf8_error}) "
         f"nor GB18030 (bad byte 0x{data[gb_error]:02X} at offset {gb_error}); "
@@ -192,6 +193,15 @@ def decode_replacing(data: bytes, codec: str) -> tuple[str, list[int]]:
             replaced.append(pos + exc.start)
             pos += max(exc.end, exc.start + 1)
     return "".join(parts), replaced
+
+
+def decode_or_locate(data: bytes, codec: str) -> tuple[str | None, int | None]:
+    """The text when ``codec`` decodes all of ``data``, else where the first bad byte is:
+    one decode serves both the test and the result (a large file is not decoded twice)."""
+    try:
+        return data.decode(codec), None
+    except UnicodeDecodeError as exc:
+        return None, exc.start
 
 
 def first_error(data: bytes, codec: str) -> int | None:
@@ -267,5 +277,8 @@ LINE_END = re.compile(r"\r\r\n|\r\n|\r|\n")
 
 
 def split_lines(text: str) -> list[str]:
-    """Split on CR CR LF, CR LF, LF and CR alike (each counts as one line end)."""
+    """Split on CR CR LF, CR LF, LF and CR alike (each counts as one line end). Text
+    without CR, the usual case, splits on LF alone, several times faster than the regex."""
+    if "\r" not in text:
+        return text.split("\n")
     return LINE_END.split(text)
