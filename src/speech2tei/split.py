@@ -94,6 +94,11 @@ def _nonblank(lines: list[Line], start: int = 0) -> list[int]:
     return [i for i in range(start, len(lines)) if lines[i].text.strip()]
 
 
+def _first_nonblank(lines: list[Line]) -> int | None:
+    """Index of the first line with text (a piece's first lines, without listing them all)."""
+    return next((i for i, line in enumerate(lines) if line.text.strip()), None)
+
+
 def _is_title_line(line: Line) -> bool:
     """A line that could be a piece title: short, no sentence inside, no numbering."""
     text = line.text.strip()
@@ -112,11 +117,9 @@ def _title_block_starts(lines: list[Line]) -> list[int]:
     starts: list[int] = []
     for k, index in enumerate(nonblank[:-1]):
         line, nxt = lines[index], lines[nonblank[k + 1]]
-        if not _is_title_line(line):
-            continue
-        opens_block = nxt.text.strip() == line.text.strip() or is_subtitle(nxt.text)
-        if opens_block and (not starts or starts[-1] != nonblank[k - 1]):  # X / X / X counts once
-            starts.append(index)
+        opens_block = nxt.text.strip() == line.text.strip() or is_subtitle(nxt.text)  # rare: test first
+        if opens_block and _is_title_line(line) and (not starts or starts[-1] != nonblank[k - 1]):
+            starts.append(index)  # X / X / X counts once
     if len(starts) < 2:
         return []
     bounds = [*starts, len(lines)]
@@ -213,15 +216,14 @@ def _open_piece(piece: list[Line], split: Split, labelled: bool) -> list[Line]:
         split.removed.append(Removal(match.group(0).strip(), "compilation-label", first.no))
     out = [Line(title_text, first.no, "title")] if title_text else []
     rest = piece[1:]
-    nonblank = _nonblank(rest)
-    if not title_text and nonblank:  # 篇1: with the title on the next line
-        index = nonblank[0]
-        out.append(Line(rest[index].text.strip(), rest[index].no, "title"))
-        title_text = rest[index].text.strip()
-        rest = rest[index + 1 :]
-        nonblank = _nonblank(rest)
-    if nonblank and rest[nonblank[0]].text.strip() == title_text:
-        repeat = rest[nonblank[0]]
+    first = _first_nonblank(rest)
+    if not title_text and first is not None:  # 篇1: with the title on the next line
+        out.append(Line(rest[first].text.strip(), rest[first].no, "title"))
+        title_text = rest[first].text.strip()
+        rest = rest[first + 1 :]
+        first = _first_nonblank(rest)
+    if first is not None and rest[first].text.strip() == title_text:
+        repeat = rest[first]
         split.removed.append(Removal(repeat.text.strip(), "duplicate-title", repeat.no))
-        rest = rest[: nonblank[0]] + rest[nonblank[0] + 1 :]
+        rest = rest[:first] + rest[first + 1 :]
     return out + rest
