@@ -94,6 +94,17 @@ def test_alternation_accepts_exactly_the_lines_some_row_accepts(text: str) -> No
     assert furniture_row(text, RULES) is expected
 
 
+@pytest.mark.parametrize("index", range(len(RULES.furniture)))
+@settings(SETTINGS, max_examples=30)
+@given(data=st.data())
+def test_each_rows_own_examples_pass_the_alternation(index: int, data: st.DataObject) -> None:
+    text = data.draw(st.from_regex(RULES.furniture[index].pattern, fullmatch=True))
+    assert RULES.furniture_any.fullmatch(text)
+    row = furniture_row(text, RULES)
+    assert row is first_row_by_loop(text, RULES.furniture)
+    assert RULES.furniture.index(row) <= index  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize("patterns", [
     [r"(a)\1", "b"],           # a numbered back-reference would point elsewhere in the union
     ["(?i)abc", "d"],          # a global flag is only allowed at the start
