@@ -102,6 +102,43 @@ class Style:
         return numeral_value(self.numeral, numeral, self.words)
 
 
+VALUE_CACHE_SIZE = 4096
+"""Numerals whose value a style remembers (markers repeat a few dozen numerals; the cap only
+bounds what a user pattern that captures long numerals could make it hold)."""
+
+
+@dataclass(slots=True)
+class StyleMatch:
+    """One style as the combined regex holds it, with what the marker stage asks of every match
+    worked out once per grammar: the group numbers of the numeral and the delimiter (reading a
+    group by number skips building its name) and the style's flags."""
+
+    style: Style
+    num: int | str
+    """Group number of the numeral."""
+    delim: int | str
+    """Group number of the delimiter (its name when the pattern has none, so that reading it
+    fails as it always did)."""
+    heading: bool
+    line_only: bool
+    word: bool
+    """Word numerals (最后) count without a value."""
+    follows: re.Pattern[str] | None
+    """What, right after the marker, shows it is a number inside text (``Grammar.follows``)."""
+    values: dict[str, int | None] = field(default_factory=dict)
+    """Values of the numerals read so far."""
+
+    def value_of(self, numeral: str) -> int | None:
+        """The value of ``numeral`` in this style, read once and remembered."""
+        try:
+            return self.values[numeral]
+        except KeyError:
+            value = self.style.value_of(numeral)
+            if len(self.values) < VALUE_CACHE_SIZE:
+                self.values[numeral] = value
+            return value
+
+
 @dataclass(slots=True)
 class Grammar:
     """The compiled table: styles in priority order and one combined pattern."""
@@ -112,6 +149,8 @@ class Grammar:
     follows: dict[str, re.Pattern[str]]
     """Per numeral kind: what, right after a marker, shows it is a number inside text."""
     false_after: tuple[str, ...]
+    by_index: dict[int, StyleMatch]
+    """The style of a match, by the number of its outermost group (``match.lastindex``)."""
     back_matter: tuple[str, ...] = ()
     """Short paragraphs that open back matter (名词解释, 附件): they close every section."""
     closing_words: tuple[str, ...] = ()
@@ -246,16 +285,78 @@ def _first_of(items: list[Any]) -> set[str] | None:
 def _combined_regex(styles: list[Style]) -> re.Pattern[str]:
     """One alternation of every style, led by a lookahead on the characters a marker can
     start with: the regex engine then skips plain text quickly instead of trying every
-    alternative at every position (about ten times faster on running text)."""
+    alternative at every position (about ten times faster on running text).
+
+    Where every style's first characters are known, the styles are also sorted into buckets
+    by the character they start with (一 opens cn-dun, yi-shi … and fangmian; 第 opens
+    cn-part, ordinal …), each behind its own lookahead: at a 一 the engine then tries only
+    the styles that can start there, in table order, which is the same first match as the
+    plain alternation gives. A style in several buckets gets a copy of its groups in each
+    (``s3``, ``s3c1`` …; ``Grammar.by_index`` maps every copy to the style)."""
     body = "|".join(f"(?P<{s.group}>{s.pattern})" for s in styles)
-    starts: set[str] = set()
+    firsts: list[set[str]] = []
     for style in styles:
         first = _first_chars(style.pattern)
         if first is None:
             return re.compile(body)
-        starts |= first
-    lead = "".join(sorted(re.escape(ch) for ch in starts))
-    return re.compile(f"(?=[{lead}])(?:{body})")
+        firsts.append(first)
+    starts = set().union(*firsts)
+    lead = _char_class(starts)
+    return re.compile(f"(?={lead})(?:{_bucketed(styles, firsts, starts)})")
+
+
+def _char_class(chars: set[str]) -> str:
+    return "[" + "".join(sorted(re.escape(ch) for ch in chars)) + "]"
+
+
+def _bucketed(styles: list[Style], firsts: list[set[str]], starts: set[str]) -> str:
+    """The alternation as buckets of styles that share their possible first characters."""
+    buckets: dict[tuple[int, ...], set[str]] = {}
+    for ch in starts:
+        members = tuple(i for i, first in enumerate(firsts) if ch in first)
+        buckets.setdefault(members, set()).add(ch)
+    copies = [0] * len(styles)
+    alternatives = []
+    # most styles first: the digits and CJK numerals, the commonest characters of the lead
+    for members, chars in sorted(buckets.items(), key=lambda item: (-len(item[0]), sorted(item[1]))):
+        inner = []
+        for i in members:
+            inner.append(_style_copy(styles[i], copies[i]))
+            copies[i] += 1
+        alternatives.append(f"(?={_char_class(chars)})(?:{'|'.join(inner)})")
+    return "|".join(alternatives)
+
+
+def _style_copy(style: Style, copy: int) -> str:
+    """The style's pattern in its own group; copies after the first rename their groups."""
+    if copy == 0:
+        return f"(?P<{style.group}>{style.pattern})"
+    name = f"{style.group}c{copy}"
+    pattern = style.pattern.replace(f"(?P<{style.group}_", f"(?P<{name}_")
+    return f"(?P<{name}>{pattern})"
+
+
+_STYLE_GROUP = re.compile(r"(s[0-9]+)(?:c[0-9]+)?")
+"""The name of a style's own group (``s3``) or of a copy of it (``s3c1``)."""
+
+
+def _style_matches(combined: re.Pattern[str], styles: list[Style],
+                   follows: dict[str, re.Pattern[str]]) -> dict[int, StyleMatch]:
+    """Each style (and each copy of it) keyed by the number of its group in ``combined``: the
+    outermost group of a match closes last, so ``match.lastindex`` names the style."""
+    by_group = {s.group: s for s in styles}
+    groups = combined.groupindex
+    found: dict[int, StyleMatch] = {}
+    for name, index in groups.items():
+        base = _STYLE_GROUP.fullmatch(name)
+        if base is None:
+            continue
+        s = by_group[base.group(1)]
+        found[index] = StyleMatch(
+            style=s, num=groups[f"{name}_num"], delim=groups.get(f"{name}_delim", f"{name}_delim"),
+            heading=s.family == "heading", line_only=s.where == "line", word=s.numeral == "word",
+            follows=follows.get(s.numeral))
+    return found
 
 
 def compile_grammar(table: dict[str, Any], where: str = "grammar") -> Grammar:
@@ -269,10 +370,11 @@ def compile_grammar(table: dict[str, Any], where: str = "grammar") -> Grammar:
         raise GrammarError(f"{where}: no styles")
     combined = _combined_regex(styles)
     hits = table.get("false_hits") or {}
+    follows = {kind: re.compile(pat) for kind, pat in (hits.get("follows") or {}).items()}
     return Grammar(
-        styles=styles, regex=combined, by_group={s.group: s for s in styles},
-        follows={kind: re.compile(pat) for kind, pat in (hits.get("follows") or {}).items()},
+        styles=styles, regex=combined, by_group={s.group: s for s in styles}, follows=follows,
         false_after=tuple(hits.get("after_marker") or ()),
+        by_index=_style_matches(combined, styles, follows),
         back_matter=tuple(table.get("back_matter") or ()),
         closing_words=tuple(table.get("closing_words") or ()),
     )

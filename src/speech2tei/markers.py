@@ -11,10 +11,11 @@ or a 一是 went before). Every decision is recorded in ``Candidate.reason`` for
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .grammar import Grammar, Style
+from .grammar import Grammar, Style, StyleMatch
 from .model import Block
 
 SENTENCE_END = "。；;！!？?"
@@ -91,19 +92,30 @@ def _position(text: str, start: int) -> str | None:
     return None
 
 
+_SENTENCE_END_RE = re.compile(f"[{re.escape(SENTENCE_END)}]")
+_BLANK_TAIL = re.compile(r"\s*\Z")
+"""Nothing but blank space to the end (the same blanks as ``str.strip``), tested in place
+instead of on a copy of the rest of the paragraph."""
+_HEAD_POSITIONS = frozenset(("start", "sentence", "bracket"))
+"""Where a heading marker opens a head that a later marker may run on from."""
+RUNON_REACH = 80
+"""How far after a heading marker a marker with no punctuation before it may stand."""
+
+
 def _runs_on_from_heading(text: str, heading_end: int, start: int) -> bool:
     """A heading can run straight into the next marker (一、深化改革（一）…, ……水平首先,):
     a marker with no punctuation before it counts when it still lies in such a head."""
-    if heading_end < 0 or start - heading_end > 80:
+    if heading_end < 0 or start - heading_end > RUNON_REACH:
         return False
-    return not any(ch in SENTENCE_END for ch in text[heading_end:start])
+    return _SENTENCE_END_RE.search(text, heading_end, start) is None
 
 
-def _is_false_hit(text: str, end: int, style: Style, grammar: Grammar) -> bool:
+def _is_false_hit(text: str, end: int, kind: StyleMatch, grammar: Grammar) -> bool:
     """Numbers inside text (一、二季度, 1、2、3) and listed set phrases are no markers."""
-    follows = grammar.follows.get(style.numeral)
-    if follows is not None and follows.match(text, end):
+    if kind.follows is not None and kind.follows.match(text, end):
         return True
+    if not grammar.false_after:
+        return False
     tail = text[end - 2:end + 6]
     return any(phrase in tail for phrase in grammar.false_after)
 
@@ -114,32 +126,39 @@ def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
     offset = 0
     for b, block in enumerate(blocks):
         text = block.text
-        heading_end = -1  # end of the last heading marker whose head has not ended yet
-        for match in grammar.regex.finditer(text):
-            style = grammar.by_group[match.lastgroup or ""]
-            start, end = match.span()
-            position = _position(text, start)
-            if position is None and _runs_on_from_heading(text, heading_end, start):
-                position = "runon"
-            if position is None:
-                continue
-            if style.family == "heading" and position in ("start", "sentence", "bracket"):
-                heading_end = end
-            if style.alone and text[end:].strip():
-                continue
-            if style.where == "line" and position != "start":
-                continue
-            value = style.value_of(match.group(f"{style.group}_num"))
-            if value is None and style.numeral != "word":
-                continue
-            doubtful = _is_false_hit(text, end, style, grammar)
-            if position == "start" and not text[end:].strip():
-                position = "alone"
-            delim = match.group(f"{style.group}_delim") or ""
-            found.append(Candidate(b, start, end, style, value, match.group(), delim, position,
-                                   offset + start, doubtful=doubtful))
+        _block_candidates(text, b, offset, grammar, found)
         offset += len(text) + 1
     return found
+
+
+def _block_candidates(text: str, b: int, offset: int, grammar: Grammar, found: list[Candidate]) -> None:
+    """The candidates of one block (index ``b``, at ``offset`` in the document), appended to
+    ``found`` in order."""
+    by_index = grammar.by_index
+    heading_end = -1  # end of the last heading marker whose head has not ended yet
+    for match in grammar.regex.finditer(text):
+        kind = by_index[match.lastindex]  # type: ignore[index]
+        start, end = match.span()
+        position = _position(text, start)
+        if position is None:
+            if not _runs_on_from_heading(text, heading_end, start):
+                continue
+            position = "runon"
+        if kind.heading and position in _HEAD_POSITIONS:
+            heading_end = end
+        if kind.style.alone and _BLANK_TAIL.match(text, end) is None:
+            continue
+        if kind.line_only and position != "start":
+            continue
+        value = kind.value_of(match.group(kind.num))
+        if value is None and not kind.word:
+            continue
+        doubtful = _is_false_hit(text, end, kind, grammar)
+        if position == "start" and _BLANK_TAIL.match(text, end) is not None:
+            position = "alone"
+        delim = match.group(kind.delim) or ""
+        found.append(Candidate(b, start, end, kind.style, value, match.group(), delim, position,
+                               offset + start, False, "", doubtful))
 
 
 def head_cuts(cands: list[Candidate]) -> dict[int, list[int]]:
