@@ -67,6 +67,7 @@ class _Shapes:
     fragment: re.Pattern[str]
     catalogue: re.Pattern[str]
     separator: re.Pattern[str]
+    """A run of blanks that may separate paragraphs inside a line."""
     clause_mark: re.Pattern[str]
     continuation_start: str
     address_words: tuple[str, ...]
@@ -87,7 +88,8 @@ def _shapes() -> _Shapes:
         sentence_end=rules["sentence_end"], inner_end=re.compile(_char_class(rules["inner_sentence_end"])),
         marker_start=_marker_start_re(), marker_inside=inside, markup_start=re.compile(blocks["markup_start"]),
         fragment=re.compile(blocks["fragment"]), catalogue=re.compile(rules["catalogue"]),
-        separator=re.compile(blocks["inline_separator"]), clause_mark=re.compile(_char_class(blocks["clause_marks"])),
+        separator=re.compile(f"\\s{{{blocks['inline_gap_min']},}}"),
+        clause_mark=re.compile(_char_class(blocks["clause_marks"])),
         continuation_start=rules["continuation_start"],
         address_words=(*rules["salutations"], *rules["closers"]),
         inline_split_min_chars=blocks["inline_split_min_chars"],
@@ -149,6 +151,8 @@ class _Piece:
 def _segments(body: str) -> list[str]:
     """Split a long stripped line at inline paragraph separators; letter-spaced runs stay
     together."""
+    if len(body.split(None, 1)) == 1:
+        return [body]  # not a blank in it (most lines): no regex scan needed
     spans: list[tuple[int, int]] = []
     pos = 0
     for gap in _shapes().separator.finditer(body):

@@ -121,6 +121,7 @@ class StyleMatch:
     fails as it always did)."""
     heading: bool
     line_only: bool
+    alone: bool
     word: bool
     """Word numerals (最后) count without a value."""
     follows: re.Pattern[str] | None
@@ -151,6 +152,8 @@ class Grammar:
     false_after: tuple[str, ...]
     by_index: dict[int, StyleMatch]
     """The style of a match, by the number of its outermost group (``match.lastindex``)."""
+    false_after_re: re.Pattern[str] | None
+    """Any of ``false_after``, in one search; None when the list is empty."""
     back_matter: tuple[str, ...] = ()
     """Short paragraphs that open back matter (名词解释, 附件): they close every section."""
     closing_words: tuple[str, ...] = ()
@@ -354,7 +357,7 @@ def _style_matches(combined: re.Pattern[str], styles: list[Style],
         s = by_group[base.group(1)]
         found[index] = StyleMatch(
             style=s, num=groups[f"{name}_num"], delim=groups.get(f"{name}_delim", f"{name}_delim"),
-            heading=s.family == "heading", line_only=s.where == "line", word=s.numeral == "word",
+            heading=s.family == "heading", line_only=s.where == "line", alone=s.alone, word=s.numeral == "word",
             follows=follows.get(s.numeral))
     return found
 
@@ -371,10 +374,11 @@ def compile_grammar(table: dict[str, Any], where: str = "grammar") -> Grammar:
     combined = _combined_regex(styles)
     hits = table.get("false_hits") or {}
     follows = {kind: re.compile(pat) for kind, pat in (hits.get("follows") or {}).items()}
+    false_after = tuple(hits.get("after_marker") or ())
     return Grammar(
         styles=styles, regex=combined, by_group={s.group: s for s in styles}, follows=follows,
-        false_after=tuple(hits.get("after_marker") or ()),
-        by_index=_style_matches(combined, styles, follows),
+        false_after=false_after, by_index=_style_matches(combined, styles, follows),
+        false_after_re=re.compile("|".join(map(re.escape, false_after))) if false_after else None,
         back_matter=tuple(table.get("back_matter") or ()),
         closing_words=tuple(table.get("closing_words") or ()),
     )

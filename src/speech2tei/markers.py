@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .grammar import Grammar, Style, StyleMatch
+from .grammar import Grammar, Style
 from .model import Block
 
 SENTENCE_END = "。；;！!？?"
@@ -25,6 +25,8 @@ CLOSERS = "”’」』\"'"
 BRACKET_CLOSE = "）)】〕"
 SKIPPABLE = " \t\u3000\u00a0" + CLOSERS
 
+INLINE_POSITIONS = frozenset(("sentence", "bracket", "runon", "comma"))
+"""Where a marker stands inside a paragraph rather than at its start."""
 WEAK = ("bracket", "runon", "comma")
 """Positions where only the numbering run, not the punctuation, says a marker stands."""
 
@@ -68,7 +70,12 @@ class Candidate:
 
     @property
     def inline(self) -> bool:
-        return self.position in ("sentence", "bracket", "runon", "comma")
+        return self.position in INLINE_POSITIONS
+
+
+_AFTER = {**dict.fromkeys(SENTENCE_END + COLON + "…", "sentence"), **dict.fromkeys(BRACKET_CLOSE, "bracket"),
+          **dict.fromkeys(COMMA, "comma")}
+"""The position of a marker after each character that lets one stand there."""
 
 
 def _position(text: str, start: int) -> str | None:
@@ -79,17 +86,9 @@ def _position(text: str, start: int) -> str | None:
     if i < 0:
         return "start"
     before = text[i]
-    if before in SENTENCE_END or before in COLON:
-        return "sentence"
-    if text[i] in "…" or (before == "." and i > 0 and text[i - 1] == "."):
-        return "sentence"
-    if before in BRACKET_CLOSE:
-        return "bracket"
-    if before in COMMA:
-        return "comma"
-    if start > 0 and text[start - 1] in CLOSERS and i >= 0 and text[i] in SENTENCE_END:
-        return "sentence"
-    return None
+    if before == "." and i > 0 and text[i - 1] == ".":
+        return "sentence"  # .. as an ellipsis
+    return _AFTER.get(before)
 
 
 _SENTENCE_END_RE = re.compile(f"[{re.escape(SENTENCE_END)}]")
@@ -110,14 +109,11 @@ def _runs_on_from_heading(text: str, heading_end: int, start: int) -> bool:
     return _SENTENCE_END_RE.search(text, heading_end, start) is None
 
 
-def _is_false_hit(text: str, end: int, kind: StyleMatch, grammar: Grammar) -> bool:
-    """Numbers inside text (一、二季度, 1、2、3) and listed set phrases are no markers."""
-    if kind.follows is not None and kind.follows.match(text, end):
-        return True
-    if not grammar.false_after:
-        return False
-    tail = text[end - 2:end + 6]
-    return any(phrase in tail for phrase in grammar.false_after)
+def _listed_false_hit(text: str, end: int, grammar: Grammar) -> bool:
+    """A set phrase of the grammar's false-hit list around a marker ending at ``end``
+    (一是一，二是二); numbers inside text (一、二季度, 1、2、3) are told by ``StyleMatch.follows``."""
+    phrases = grammar.false_after_re
+    return phrases is not None and phrases.search(text[end - 2:end + 6]) is not None
 
 
 def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
@@ -139,25 +135,30 @@ def _block_candidates(text: str, b: int, offset: int, grammar: Grammar, found: l
     for match in grammar.regex.finditer(text):
         kind = by_index[match.lastindex]  # type: ignore[index]
         start, end = match.span()
-        position = _position(text, start)
+        position = "start" if start == 0 else _position(text, start)
         if position is None:
             if not _runs_on_from_heading(text, heading_end, start):
                 continue
             position = "runon"
         if kind.heading and position in _HEAD_POSITIONS:
             heading_end = end
-        if kind.style.alone and _BLANK_TAIL.match(text, end) is None:
+        if kind.alone and _BLANK_TAIL.match(text, end) is None:
             continue
         if kind.line_only and position != "start":
             continue
-        value = kind.value_of(match.group(kind.num))
+        numeral = match.group(kind.num)
+        try:
+            value = kind.values[numeral]
+        except KeyError:
+            value = kind.value_of(numeral)
         if value is None and not kind.word:
             continue
-        doubtful = _is_false_hit(text, end, kind, grammar)
+        doubtful = (kind.follows is not None and kind.follows.match(text, end) is not None) \
+            or _listed_false_hit(text, end, grammar)
         if position == "start" and _BLANK_TAIL.match(text, end) is not None:
             position = "alone"
-        delim = match.group(kind.delim) or ""
-        found.append(Candidate(b, start, end, kind.style, value, match.group(), delim, position,
+        whole, delim = match.group(0, kind.delim)
+        found.append(Candidate(b, start, end, kind.style, value, whole, delim or "", position,
                                offset + start, False, "", doubtful))
 
 
@@ -178,12 +179,16 @@ def _strong(c: Candidate) -> bool:
 
 def select_markers(cands: list[Candidate], blocks: list[Block] | None = None) -> list[Candidate]:
     """Keep the candidates that form numbering runs; say why for each one."""
-    by_seq: dict[str, list[int]] = defaultdict(list)
-    for i, c in enumerate(cands):
-        by_seq[c.sequence].append(i)
+    by_seq: dict[str, list[Candidate]] = {}
+    for c in cands:
+        members = by_seq.get(c.style.sequence)
+        if members is None:
+            by_seq[c.style.sequence] = [c]
+        else:
+            members.append(c)
     cut_block = _truncated_last_block(blocks or [])
-    for seq_idx in by_seq.values():
-        _select_in_sequence([cands[i] for i in seq_idx], cut_block)
+    for members in by_seq.values():
+        _select_in_sequence(members, cut_block)
     return [c for c in cands if c.accepted]
 
 
@@ -195,25 +200,45 @@ def _truncated_last_block(blocks: list[Block]) -> int | None:
     return None if not tail or tail[-1] in SENTENCE_END + "…" else len(blocks) - 1
 
 
+FAR = 10**9
+"""The window of paragraph-initial headings: no limit."""
+_LINE_POSITIONS = frozenset(("start", "alone"))
+
+
 def _window(c: Candidate) -> int:
     """Paragraph-initial headings may be far apart; inline enumerations stay close."""
-    return 10**9 if c.position in ("start", "alone") and c.family == "heading" else RUN_WINDOW
+    return FAR if c.position in _LINE_POSITIONS and c.style.family == "heading" else RUN_WINDOW
 
 
 def _select_in_sequence(seq: list[Candidate], cut_block: int | None = None) -> None:
     """Accept members of runs: v follows v-1, or v-1 is followed by v, within a window.
 
     One pass, carrying the last accepted member along: linear in the candidates but for the
-    bounded look-ahead of ``_next_member``."""
-    prev: Candidate | None = None
+    look-ahead of ``_next_member``, which stops at the next member or at a restart of the
+    same number. The windows are worked out once per candidate."""
+    windows = [_window(c) for c in seq]
+    prev = -1  # the index of the last member accepted
     for i, c in enumerate(seq):
-        _decide(seq, i, prev, cut_block)
+        if prev >= 0 and _continues(seq[prev], windows[prev], c, windows[i]):
+            c.accepted, c.reason = True, f"continues {seq[prev].text}"
+        else:
+            _decide(seq, windows, i, seq[prev] if prev >= 0 else None, cut_block)
         if c.accepted:
-            prev = c
+            prev = i
 
 
-def _decide(seq: list[Candidate], i: int, prev: Candidate | None, cut_block: int | None) -> None:
-    """Accept or reject ``seq[i]``, given the last member accepted before it; say why."""
+def _continues(prev: Candidate, prev_window: int, c: Candidate, window: int) -> bool:
+    """``c`` holds the number after ``prev``'s, within the window, and not after a mere comma
+    unless in the same paragraph (and the style allows it)."""
+    return (c.value is not None and prev.value is not None and prev.value == c.value - 1
+            and c.offset - prev.offset <= max(prev_window, window)
+            and (c.position != "comma" or (prev.block == c.block and not c.style.sentence_only)))
+
+
+def _decide(seq: list[Candidate], windows: list[int], i: int, prev: Candidate | None,
+            cut_block: int | None) -> None:
+    """Accept or reject ``seq[i]``, which does not continue the last member accepted before
+    it (``prev``); say why."""
     c = seq[i]
     if c.value is None:  # 最后: closes a run that is still recent
         if prev is not None and c.offset - prev.offset <= RUN_WINDOW and c.position != "bracket":
@@ -221,12 +246,7 @@ def _decide(seq: list[Candidate], i: int, prev: Candidate | None, cut_block: int
         else:
             c.reason = "no run before it"
         return
-    if prev is not None and prev.value is not None and prev.value == c.value - 1 \
-            and c.offset - prev.offset <= max(_window(prev), _window(c)) \
-            and (c.position != "comma" or (prev.block == c.block and not c.style.sentence_only)):
-        c.accepted, c.reason = True, f"continues {prev.text}"
-        return
-    j = _next_member(seq, i)
+    j = _next_member(seq, windows, i)
     nxt = seq[j] if j is not None else None
     if c.doubtful:
         c.reason = "looks like a number inside text, and continues no run"
@@ -245,7 +265,7 @@ def _decide(seq: list[Candidate], i: int, prev: Candidate | None, cut_block: int
     if nxt is not None and (c.position not in WEAK or nxt.position not in WEAK):
         c.accepted, c.reason = True, f"opens a run continued by {nxt.text}"
         return
-    if nxt is not None and j is not None and _next_member(seq, j) is not None:
+    if nxt is not None and j is not None and _next_member(seq, windows, j) is not None:
         c.accepted, c.reason = True, "opens a run of three or more, which is evidence enough"
         return
     if _strong(c):
@@ -262,17 +282,18 @@ def _decide(seq: list[Candidate], i: int, prev: Candidate | None, cut_block: int
     c.reason = "no run: no neighbouring number of the same style"
 
 
-def _next_member(seq: list[Candidate], i: int) -> int | None:
+def _next_member(seq: list[Candidate], windows: list[int], i: int) -> int | None:
     """The index of the candidate that continues seq[i] (value + 1) before the run restarts,
-    within the window (so the look-ahead is bounded)."""
+    within the window."""
     c = seq[i]
     assert c.value is not None
+    value, offset, style, window = c.value, c.offset, c.style, windows[i]
     for j in range(i + 1, len(seq)):
         other = seq[j]
-        if other.offset - c.offset > max(_window(c), _window(other)):
+        if other.offset - offset > max(window, windows[j]):
             return None
-        if other.value == c.value + 1:
+        if other.value == value + 1:
             return j
-        if other.value is not None and other.value == c.value and other.style is c.style:
+        if other.value is not None and other.value == value and other.style is style:
             return None
     return None

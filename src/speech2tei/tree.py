@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 
 from .grammar import Grammar
-from .markers import Candidate
+from .markers import INLINE_POSITIONS, Candidate
 from .model import Block, Diagnostic, Node, Paragraph, Section
 
 HEAD_END = "。；;！!？?"
@@ -41,6 +41,8 @@ BACK_MATTER_MAX = 16
 
 @dataclass(slots=True)
 class _Open:
+    """A section on the stack, with what the builder asks of it while it is open."""
+
     section: Section
     cand: Candidate
     text_open: bool = True
@@ -48,6 +50,8 @@ class _Open:
     """The marker and its head filled a paragraph of their own (a heading line)."""
     sequence: str = ""
     """The sequence of ``cand``'s style (asked of every open section for every marker)."""
+    sections: int = 0
+    """How many sections it holds so far (the last number of their ids)."""
 
 
 @dataclass(slots=True)
@@ -75,22 +79,21 @@ def find_head(text: str, start: int, limit: int) -> tuple[str, str, int]:
     return stripped.lstrip(), end, match.end()  # type: ignore[union-attr]
 
 
-def _new_section(marker: str, style: str, family: str, value: int | None, level: int, head: str,
-                 head_end: str, inline: bool, cert: str, lines: tuple[int, int], delimiter: str) -> Section:
-    """A new section without children or id. Arguments go by position, in the order of the
-    model's fields (a third of the cost of keywords, for every marker of a corpus);
-    test_tree checks that every value lands in its field."""
-    return Section(marker, style, family, value, level, head, head_end, inline, cert,  # type: ignore[arg-type]
-                   lines, [], "", delimiter)
-
-
 class TreeBuilder:
-    """Places markers one at a time; holds the stack of open sections."""
+    """Places markers one at a time; holds the stack of open sections.
 
-    def __init__(self, back_matter: tuple[str, ...] = (), closing_words: tuple[str, ...] = ()) -> None:
+    Sections get their id when they open (the parent's id and their number among its
+    sections) and their line span when they close (their own lines and their children's):
+    both are final by then, so the tree needs no second pass."""
+
+    def __init__(self, back_matter: tuple[str, ...] = (), closing_words: tuple[str, ...] = (),
+                 doc_index: int = 1) -> None:
         self.back_matter = back_matter
         self.closing_words = closing_words
+        self.prefix = f"d{doc_index}-s"
+        """Ids of top-level sections: ``d1-s`` and their number."""
         self.body: list[Node] = []
+        self.top_sections = 0
         self.stack: list[_Open] = []
         self.styles: dict[str, int] = {}
         self.warnings: list[Diagnostic] = []
@@ -114,6 +117,20 @@ class TreeBuilder:
             return
         target = self._container_for_text() if container is None else container
         target.append(Paragraph(text, (block.start, block.end)))
+
+    def _close_from(self, i: int) -> None:
+        """Close the open sections from stack index ``i`` up, innermost first: nothing is added
+        to a section once it is closed, so its line span is final."""
+        stack = self.stack
+        while len(stack) > max(i, 0):
+            section = stack.pop().section
+            if section.children:
+                section.lines = (section.lines[0], _last_line(section))
+
+    def finish(self) -> TreeResult:
+        """Close every open section; the body, styles and warnings of the document."""
+        self._close_from(0)
+        return TreeResult(self.body, self.styles, self.warnings)
 
     # -- placing one marker -----------------------------------------------------------
     def _continuation_index(self, c: Candidate) -> int | None:
@@ -143,29 +160,29 @@ class TreeBuilder:
 
     def _place(self, c: Candidate, line: int) -> str:
         """Pop the stack to where ``c`` belongs; return the rule that decided it."""
+        stack = self.stack
         i = self._continuation_index(c)
         if i is not None:
-            del self.stack[i:]
+            self._close_from(i)
             return "continuation"
         if c.style.family == "heading":
-            while self.stack and (self.stack[-1].cand.style.family == "enumeration"
-                                  or self._cannot_contain(self.stack[-1].cand, c)):
-                self.stack.pop()
+            while stack and (stack[-1].cand.style.family == "enumeration" or self._cannot_contain(stack[-1].cand, c)):
+                self._close_from(len(stack) - 1)
         i = self._same_sequence_index(c)
-        if i is not None and c.value == 1 and c.style is not self.stack[i].cand.style \
-                and (self.stack[i].cand.style.topic or self.stack[i].heading_line):
+        if i is not None and c.value == 1 and c.style is not stack[i].cand.style \
+                and (stack[i].cand.style.topic or stack[i].heading_line):
             i = None  # 第一个问题 / a 第一、 heading line announces a topic: a run below it
         if i is not None:
-            prev = self.stack[i].cand
-            del self.stack[i:]
+            prev = stack[i].cand
+            self._close_from(i)
             self._report_restart(prev, c, line)
             return "restart"
-        while self.stack and not self.stack[-1].text_open and self.stack[-1].cand.style.family == "enumeration":
-            self.stack.pop()
+        while stack and not stack[-1].text_open and stack[-1].cand.style.family == "enumeration":
+            self._close_from(len(stack) - 1)
         if c.style.level is not None:
-            del self.stack[max(c.style.level - 1, 0):]
+            self._close_from(c.style.level - 1)
             return "forced level"
-        last = self.last_value.get(c.sequence)
+        last = self.last_value.get(c.style.sequence)
         if c.value not in (None, 1) and last != c.value - 1:
             self.warnings.append(Diagnostic(
                 "numbering-start", f"{c.text.strip()} opens a run that does not start at 1", line))
@@ -201,13 +218,23 @@ class TreeBuilder:
             self.warnings.append(Diagnostic(
                 "numbering-order", f"{c.text.strip()} follows {prev.text.strip()}: numbers go back", line))
 
-    def _open_section(self, c: Candidate, block: Block, head: str, head_end: str, cert: str) -> _Open:
-        """Add the section ``c`` opens below the innermost open one and push it."""
+    def _open_section(self, c: Candidate, marker: str, lines: tuple[int, int], head: str, head_end: str,
+                      cert: str) -> _Open:
+        """Add the section ``c`` opens below the innermost open one, with its id, and push it."""
         stack = self.stack
         style = c.style
+        if stack:
+            top = stack[-1]
+            top.sections += 1
+            ident = f"{top.section.id}.{top.sections}"
+        else:
+            self.top_sections += 1
+            ident = f"{self.prefix}{self.top_sections}"
         level = len(stack) + 1
-        section = _new_section(block.text[c.start:c.end], style.name, style.family, c.value, level, head,
-                               head_end, c.inline, cert, (block.start, block.end), c.delim)
+        # by position, in the order of the model's fields: a third of the cost of keywords, for
+        # every marker of a corpus (test_tree checks that each value lands in its field)
+        section = Section(marker, style.name, style.family, c.value, level, head, head_end,  # type: ignore[arg-type]
+                          c.position in INLINE_POSITIONS, cert, lines, [], ident, c.delim)  # type: ignore[arg-type]
         if stack:
             stack[-1].section.children.append(section)
             self.nesting.add((stack[-1].cand.style.name, style.name))
@@ -215,7 +242,7 @@ class TreeBuilder:
             self.body.append(section)
             if self.top_style is None and style.family == "heading":
                 self.top_style = style.name
-        entry = _Open(section, c, True, False, style.sequence)
+        entry = _Open(section, c, True, False, style.sequence, 0)
         stack.append(entry)
         if style.name not in self.styles:
             self.styles[style.name] = level
@@ -238,7 +265,8 @@ class TreeBuilder:
 
     def _fill_pending_head(self, block: Block, markers: list[Candidate]) -> int:
         """A marker alone on its line (Markdown ``## 三``) takes its head from the first
-        sentence of the paragraph that follows; return where the rest of that text starts."""
+        sentence of the paragraph that follows; return where the rest of that text starts.
+        (The section is still open: nothing was placed since it opened.)"""
         section, self.pending_head = self.pending_head, None
         if section is None or (markers and markers[0].start == 0):
             return 0
@@ -264,6 +292,7 @@ class TreeBuilder:
         if markers[0].start > skip:
             self._add_text(text[skip: markers[0].start], block)
         size, last = len(text), len(markers) - 1
+        lines = (block.start, block.end)
         inline_runs: list[_Open] = []
         for n, c in enumerate(markers):
             limit = markers[n + 1].start if n < last else size
@@ -274,16 +303,19 @@ class TreeBuilder:
                 self.warnings.append(Diagnostic(
                     "low-cert-head", f"head of {c.text.strip()} runs on with no sentence end; "
                     "its end is a guess", block.start))
-            entry = self._open_section(c, block, head, head_end, cert)
+            entry = self._open_section(c, text[c.start:c.end], lines, head, head_end, cert)
             section = entry.section
-            if c.position == "alone" and not head and self._broken_heading(section):
+            position = c.position
+            if position == "alone" and not head and self._broken_heading(section):
                 self.pending_head = section
             c.reason = f"{c.reason}; placed by {rule} at level {section.level}"
-            entry.heading_line = c.position == "start" and resume >= size and n == last
-            if c.style.family == "enumeration" and c.inline:
+            entry.heading_line = position == "start" and resume >= size and n == last
+            if section.inline and section.family == "enumeration":
                 inline_runs.append(entry)
             if resume < limit:
-                self._add_text(text[resume:limit], block, section.children)
+                rest = text[resume:limit].strip()
+                if rest:
+                    section.children.append(Paragraph(rest, lines))
         for entry in inline_runs:  # an enumeration opened inside the paragraph ends with it
             entry.text_open = False
 
@@ -291,16 +323,17 @@ class TreeBuilder:
         """A paragraph that opens with 总之/同志们 closes the enumerations above it; one that
         opens back matter (名词解释, 附件：) closes every section."""
         opening = text.strip()
+        stack = self.stack
         if self.back_matter and len(opening) <= BACK_MATTER_MAX and opening.startswith(self.back_matter):
-            if self.stack:
-                self.stack.clear()
+            if stack:
+                self._close_from(0)
                 self.warnings.append(Diagnostic(
                     "back-matter", f"{opening[:8]} opens back matter: its list is a top-level run",
                     block.start, "info"))
         elif self.closing_words and opening.startswith(self.closing_words) and any(
-                e.cand.family == "enumeration" for e in self.stack):
-            while self.stack and self.stack[-1].cand.family == "enumeration":
-                self.stack.pop()
+                e.cand.style.family == "enumeration" for e in stack):
+            while stack and stack[-1].cand.style.family == "enumeration":
+                self._close_from(len(stack) - 1)
             self.warnings.append(Diagnostic(
                 "closing-paragraph", "a closing paragraph is attached to the enclosing section",
                 block.start, "info"))
@@ -331,22 +364,6 @@ def head_cert(c: Candidate, head: str) -> str:
     return "high"
 
 
-def number_sections(body: list[Node], doc_index: int) -> None:
-    """Give every section a stable id (``d1-s2.3``) and a line span covering its content."""
-
-    def walk(nodes: list[Node], prefix: str) -> None:
-        n = 0
-        for node in nodes:
-            if isinstance(node, Section):
-                n += 1
-                node.id = ident = f"{prefix}{n}"
-                if node.children:
-                    walk(node.children, ident + ".")
-                    node.lines = (node.lines[0], _last_line(node))
-
-    walk(body, f"d{doc_index}-s")
-
-
 def _last_line(section: Section) -> int:
     """The last source line of a section: its own or its last-ending child's."""
     last = section.lines[1]
@@ -363,19 +380,20 @@ _NO_MARKERS: list[Candidate] = []
 
 def build_tree(blocks: list[Block], markers: list[Candidate], doc_index: int = 1,
                grammar: Grammar | None = None, cuts: dict[int, list[int]] | None = None) -> TreeResult:
-    """The body of one document: sections and paragraphs, with styles and warnings."""
+    """The body of one document: sections (with ids, ``d1-s2.3``, and the line span of their
+    content) and paragraphs, with styles and warnings."""
     by_block: dict[int, list[Candidate]] = {}
     for c in markers:
         by_block.setdefault(c.block, []).append(c)
-    builder = TreeBuilder(grammar.back_matter if grammar else (), grammar.closing_words if grammar else ())
+    builder = TreeBuilder(grammar.back_matter if grammar else (), grammar.closing_words if grammar else (),
+                          doc_index)
     cuts = cuts or {}
     for b, block in enumerate(blocks):
         here = by_block.get(b, _NO_MARKERS)
         if len(here) > 1:
             here.sort(key=_start)
         builder.add_block(block, here, cuts.get(b))
-    number_sections(builder.body, doc_index)
-    return TreeResult(builder.body, builder.styles, builder.warnings)
+    return builder.finish()
 
 
 def _start(c: Candidate) -> int:
