@@ -152,6 +152,9 @@ class Grammar:
     false_after: tuple[str, ...]
     by_index: dict[int, StyleMatch]
     """The style of a match, by the number of its outermost group (``match.lastindex``)."""
+    doc_regex: re.Pattern[str] | None
+    """``regex`` for one search over a document's paragraphs joined with newlines, where that
+    finds the same as a search of each paragraph (``_document_regex``)."""
     false_after_re: re.Pattern[str] | None
     """Any of ``false_after``, in one search; None when the list is empty."""
     back_matter: tuple[str, ...] = ()
@@ -308,6 +311,74 @@ def _combined_regex(styles: list[Style]) -> re.Pattern[str]:
     return re.compile(f"(?={lead})(?:{_bucketed(styles, firsts, starts)})")
 
 
+def _document_regex(combined: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``combined`` for one search over a whole document whose paragraphs are joined with
+    newlines (one search instead of one per paragraph), or None where that could find
+    something else than the searches paragraph by paragraph.
+
+    It finds the same where no match is empty, none can take in or look at a newline (a
+    newline then stands where a paragraph ends, like the end of a string) and ``^`` and
+    ``$`` hold at line ends (MULTILINE)."""
+    if not combined.pattern.startswith("(?="):
+        return None  # not bucketed: a style may match the empty string
+    try:
+        parsed = sre_parse.parse(combined.pattern)
+    except re.error:  # pragma: no cover - it compiled once already
+        return None
+    return re.compile(combined.pattern, re.MULTILINE) if _never_newline(list(parsed)) else None
+
+
+_NEWLINE = ord("\n")
+_SAFE_CATEGORIES = {"CATEGORY_DIGIT", "CATEGORY_NOT_SPACE", "CATEGORY_WORD", "CATEGORY_NOT_LINEBREAK"}
+"""Character categories without the newline (\\d \\S \\w)."""
+_SAFE_ANCHORS = {"AT_BEGINNING", "AT_END", "AT_BOUNDARY", "AT_NON_BOUNDARY"}
+"""``^ $ \\b \\B``: with MULTILINE, a newline is to them what the edge of a string is."""
+
+
+def _never_newline(items: list[Any]) -> bool:
+    """True when no part of a parsed pattern can match or assert a newline."""
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            if arg == _NEWLINE:
+                return False
+        elif name == "IN":
+            if not _class_without_newline(arg):
+                return False
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            if not _never_newline(list(arg[2])):
+                return False
+        elif name == "SUBPATTERN":
+            if not _never_newline(list(arg[-1])):
+                return False
+        elif name == "ATOMIC_GROUP":
+            if not _never_newline(list(arg)):
+                return False
+        elif name == "BRANCH":
+            if not all(_never_newline(list(branch)) for branch in arg[1]):
+                return False
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            if not _never_newline(list(arg[1])):
+                return False
+        elif name != "AT" or str(arg) not in _SAFE_ANCHORS:
+            return False  # any character (.), a negated literal, a back reference, \\A \\Z …
+    return True
+
+
+def _class_without_newline(items: list[Any]) -> bool:
+    for kind, value in items:
+        name = str(kind)
+        if name == "LITERAL" and value == _NEWLINE:
+            return False
+        if name == "RANGE" and value[0] <= _NEWLINE <= value[1]:
+            return False
+        if name == "CATEGORY" and str(value) not in _SAFE_CATEGORIES:
+            return False
+        if name not in ("LITERAL", "RANGE", "CATEGORY"):
+            return False  # a negated class holds the newline
+    return True
+
+
 def _char_class(chars: set[str]) -> str:
     return "[" + "".join(sorted(re.escape(ch) for ch in chars)) + "]"
 
@@ -378,6 +449,7 @@ def compile_grammar(table: dict[str, Any], where: str = "grammar") -> Grammar:
     return Grammar(
         styles=styles, regex=combined, by_group={s.group: s for s in styles}, follows=follows,
         false_after=false_after, by_index=_style_matches(combined, styles, follows),
+        doc_regex=_document_regex(combined),
         false_after_re=re.compile("|".join(map(re.escape, false_after))) if false_after else None,
         back_matter=tuple(table.get("back_matter") or ()),
         closing_words=tuple(table.get("closing_words") or ()),

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .grammar import Grammar, Style
 from .model import Block
@@ -118,23 +120,16 @@ def _listed_false_hit(text: str, end: int, grammar: Grammar) -> bool:
 
 def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
     """Every match of the grammar that stands where a marker can stand, in document order."""
+    texts = [block.text for block in blocks]
     found: list[Candidate] = []
-    offset = 0
-    for b, block in enumerate(blocks):
-        text = block.text
-        _block_candidates(text, b, offset, grammar, found)
-        offset += len(text) + 1
-    return found
-
-
-def _block_candidates(text: str, b: int, offset: int, grammar: Grammar, found: list[Candidate]) -> None:
-    """The candidates of one block (index ``b``, at ``offset`` in the document), appended to
-    ``found`` in order."""
     by_index = grammar.by_index
-    heading_end = -1  # end of the last heading marker whose head has not ended yet
-    for match in grammar.regex.finditer(text):
+    current, text, heading_end = -1, "", -1
+    for b, base, offset, match in _matches(texts, grammar):
+        if b != current:
+            current, text = b, texts[b]
+            heading_end = -1  # end of the last heading marker whose head has not ended yet
         kind = by_index[match.lastindex]  # type: ignore[index]
-        start, end = match.span()
+        start, end = match.start() - base, match.end() - base
         position = "start" if start == 0 else _position(text, start)
         if position is None:
             if not _runs_on_from_heading(text, heading_end, start):
@@ -160,6 +155,32 @@ def _block_candidates(text: str, b: int, offset: int, grammar: Grammar, found: l
         whole, delim = match.group(0, kind.delim)
         found.append(Candidate(b, start, end, kind.style, value, whole, delim or "", position,
                                offset + start, False, "", doubtful))
+    return found
+
+
+def _matches(texts: list[str], grammar: Grammar) -> Iterator[tuple[int, int, int, re.Match[str]]]:
+    """Every match of the grammar in the paragraphs, in order, as (paragraph index, where the
+    paragraph starts in the string searched, where it starts in the document, match).
+
+    The document is the paragraphs joined with newlines; where the grammar allows it, it is
+    searched in one go (a search per paragraph costs more than the search itself in a
+    document of short paragraphs)."""
+    joined = "\n".join(texts) if grammar.doc_regex is not None else ""
+    if grammar.doc_regex is not None and joined.count("\n") == len(texts) - 1:
+        starts = list(accumulate((len(text) + 1 for text in texts), initial=0))
+        b, following = 0, starts[1]
+        for match in grammar.doc_regex.finditer(joined):
+            at = match.start()
+            while at >= following:
+                b += 1
+                following = starts[b + 1]
+            yield b, starts[b], starts[b], match
+        return
+    offset = 0
+    for b, text in enumerate(texts):
+        for match in grammar.regex.finditer(text):
+            yield b, 0, offset, match
+        offset += len(text) + 1
 
 
 def head_cuts(cands: list[Candidate]) -> dict[int, list[int]]:

@@ -122,7 +122,7 @@ class TreeBuilder:
         """Close the open sections from stack index ``i`` up, innermost first: nothing is added
         to a section once it is closed, so its line span is final."""
         stack = self.stack
-        while len(stack) > max(i, 0):
+        while len(stack) > i:
             section = stack.pop().section
             if section.children:
                 section.lines = (section.lines[0], _last_line(section))
@@ -180,7 +180,7 @@ class TreeBuilder:
         while stack and not stack[-1].text_open and stack[-1].cand.style.family == "enumeration":
             self._close_from(len(stack) - 1)
         if c.style.level is not None:
-            self._close_from(c.style.level - 1)
+            self._close_from(max(c.style.level - 1, 0))
             return "forced level"
         last = self.last_value.get(c.style.sequence)
         if c.value not in (None, 1) and last != c.value - 1:
@@ -223,29 +223,29 @@ class TreeBuilder:
         """Add the section ``c`` opens below the innermost open one, with its id, and push it."""
         stack = self.stack
         style = c.style
+        name = style.name
+        level = len(stack) + 1
         if stack:
             top = stack[-1]
             top.sections += 1
             ident = f"{top.section.id}.{top.sections}"
+            container = top.section.children
+            self.nesting.add((top.cand.style.name, name))
         else:
             self.top_sections += 1
             ident = f"{self.prefix}{self.top_sections}"
-        level = len(stack) + 1
+            container = self.body
+            if self.top_style is None and style.family == "heading":
+                self.top_style = name
         # by position, in the order of the model's fields: a third of the cost of keywords, for
         # every marker of a corpus (test_tree checks that each value lands in its field)
-        section = Section(marker, style.name, style.family, c.value, level, head, head_end,  # type: ignore[arg-type]
+        section = Section(marker, name, style.family, c.value, level, head, head_end,  # type: ignore[arg-type]
                           c.position in INLINE_POSITIONS, cert, lines, [], ident, c.delim)  # type: ignore[arg-type]
-        if stack:
-            stack[-1].section.children.append(section)
-            self.nesting.add((stack[-1].cand.style.name, style.name))
-        else:
-            self.body.append(section)
-            if self.top_style is None and style.family == "heading":
-                self.top_style = style.name
+        container.append(section)
         entry = _Open(section, c, True, False, style.sequence, 0)
         stack.append(entry)
-        if style.name not in self.styles:
-            self.styles[style.name] = level
+        if name not in self.styles:
+            self.styles[name] = level
         if c.value is not None:
             self.last_value[style.sequence] = c.value
         return entry
