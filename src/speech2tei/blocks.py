@@ -45,40 +45,80 @@ def _marker_start_re() -> re.Pattern[str]:
     return re.compile(f"(?:{md})?\\s*(?:{alternatives})")
 
 
+def _char_class(chars: str) -> str:
+    return "[" + "".join(re.escape(ch) for ch in chars) + "]"
+
+
+@dataclass(frozen=True, slots=True)
+class _Shapes:
+    """The rules of data/frontmatter.yaml that every line or paragraph is asked about,
+    compiled once: character lists become character classes (one regex scan instead of a
+    Python loop over the characters) and patterns are compiled outside the ``re`` cache."""
+
+    sentence_end: str
+    inner_end: re.Pattern[str]
+    """One sentence end that may stand inside a line (``inner_sentence_end``)."""
+    marker_start: re.Pattern[str]
+    marker_inside: re.Pattern[str] | None
+    """``marker_start`` for a match at an offset (``pattern.match(text, pos)``): the Markdown
+    marks without their ``^``, which only holds at the real start of a string. None when the
+    pattern has another ``^`` (then the text after the offset is copied and matched)."""
+    markup_start: re.Pattern[str]
+    fragment: re.Pattern[str]
+    catalogue: re.Pattern[str]
+    separator: re.Pattern[str]
+    """A run of blanks that may separate paragraphs inside a line."""
+    clause_mark: re.Pattern[str]
+    continuation_start: str
+    address_words: tuple[str, ...]
+    """Salutations and closers: a line opening with one stands on its own."""
+    inline_split_min_chars: int
+
+
+@lru_cache(maxsize=1)
+def _shapes() -> _Shapes:
+    rules = page_rules()
+    blocks = rules["blocks"]
+    md = rules["markdown_heading"]
+    inside = None
+    if md.startswith("^") and "^" not in md[1:]:
+        alternatives = "|".join(f"(?:{p})" for p in rules["marker_start"])
+        inside = re.compile(f"(?:{md[1:]})?\\s*(?:{alternatives})")
+    return _Shapes(
+        sentence_end=rules["sentence_end"], inner_end=re.compile(_char_class(rules["inner_sentence_end"])),
+        marker_start=_marker_start_re(), marker_inside=inside, markup_start=re.compile(blocks["markup_start"]),
+        fragment=re.compile(blocks["fragment"]), catalogue=re.compile(rules["catalogue"]),
+        separator=re.compile(f"\\s{{{blocks['inline_gap_min']},}}"),
+        clause_mark=re.compile(_char_class(blocks["clause_marks"])),
+        continuation_start=rules["continuation_start"],
+        address_words=(*rules["salutations"], *rules["closers"]),
+        inline_split_min_chars=blocks["inline_split_min_chars"],
+    )
+
+
 def starts_with_marker(text: str) -> bool:
     """True when ``text`` opens with section numbering (一、 （一） 1. 第一， 一是 首先，…)."""
     return _marker_start_re().match(text) is not None
 
 
+def _marker_at(text: str, pos: int) -> bool:
+    """``starts_with_marker(text[pos:])`` without copying the rest of the text."""
+    inside = _shapes().marker_inside
+    if inside is None:
+        return starts_with_marker(text[pos:])
+    return inside.match(text, pos) is not None
+
+
 def ends_sentence(text: str) -> bool:
     """True when ``text`` ends with punctuation that closes a sentence or a bracket."""
     stripped = text.rstrip()
-    return bool(stripped) and stripped[-1] in page_rules()["sentence_end"]
+    return bool(stripped) and stripped[-1] in _shapes().sentence_end
 
 
 def has_inner_sentence_end(text: str) -> bool:
     """True when a sentence ends somewhere before the last character: the text is prose."""
-    inner = page_rules()["inner_sentence_end"]
-    return any(ch in inner for ch in text.rstrip()[:-1])
-
-
-def is_prose(text: str) -> bool:
-    """A paragraph of running text rather than a title, heading, name or date line.
-
-    Prose has a sentence end inside it, or is long, or runs clause after clause, or stops at a
-    comma after a good run of text; a numbered line without a sentence inside is a heading
-    however long it is.
-    """
-    text = text.strip()
-    rules = page_rules()["blocks"]
-    if has_inner_sentence_end(text):
-        return True
-    if not text or starts_with_marker(text):
-        return False
-    clauses = sum(text.count(c) for c in "，,")
-    return (len(text) >= rules["prose_min_chars"]
-            or (len(text) >= rules["clause_min_chars"] and clauses >= rules["clause_commas"])
-            or (text[-1] in rules["open_end"] and len(text) >= rules["open_end_min_chars"]))
+    stripped = text.rstrip()
+    return _shapes().inner_end.search(stripped, 0, len(stripped) - 1) is not None
 
 
 def display_width(text: str) -> int:
@@ -108,40 +148,40 @@ class _Piece:
     """The next piece is a segment of the same physical line (a separator the author set)."""
 
 
-def _segments(text: str) -> list[str]:
-    """Split a long line at inline paragraph separators; letter-spaced runs stay together."""
-    rules = page_rules()["blocks"]
-    body = text.strip()
-    if len(body) < rules["inline_split_min_chars"]:
-        return [body]
-    parts: list[str] = []
+def _segments(body: str) -> list[str]:
+    """Split a long stripped line at inline paragraph separators; letter-spaced runs stay
+    together."""
+    if len(body.split(None, 1)) == 1:
+        return [body]  # not a blank in it (most lines): no regex scan needed
+    spans: list[tuple[int, int]] = []
     pos = 0
-    for gap in re.finditer(rules["inline_separator"], body):
+    for gap in _shapes().separator.finditer(body):
         if _is_paragraph_gap(body, gap):
-            parts.append(body[pos : gap.start()])
+            spans.append((pos, gap.start()))
             pos = gap.end()
-    parts.append(body[pos:])
-    return _rejoin_letter_spacing(body, [p for p in parts if p])
+    if not spans:
+        return [body]
+    spans.append((pos, len(body)))
+    return _rejoin_letter_spacing(body, [(a, b) for a, b in spans if b > a])
 
 
 def _is_paragraph_gap(body: str, gap: re.Match[str]) -> bool:
     """A whitespace run inside a line that separates paragraphs: it holds a full-width space
     (the 　　 indent of the next paragraph), or it follows a sentence end or precedes a
-    numbering marker. Double spaces inside a title (【 标  题 】, 深化改革  促进发展) are not."""
+    numbering marker. Double spaces inside a title (【 标  题 】, 深化改革  促进发展) are not.
+
+    Both sides are read in place: copying the text before and after every gap would make a
+    whole document on one line quadratic."""
     if "\u3000" in gap.group(0):
         return True
-    before = body[: gap.start()]
-    return ends_sentence(before) or starts_with_marker(body[gap.end():])
+    i = gap.start() - 1
+    while i >= 0 and body[i].isspace():  # what ``rstrip`` would take off the text before
+        i -= 1
+    return (i >= 0 and body[i] in _shapes().sentence_end) or _marker_at(body, gap.end())
 
 
-def _rejoin_letter_spacing(body: str, parts: list[str]) -> list[str]:
+def _rejoin_letter_spacing(body: str, spans: list[tuple[int, int]]) -> list[str]:
     """Join runs of one-character segments back (国　务　院 is one line, not three)."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for part in parts:
-        start = body.index(part, pos)
-        spans.append((start, start + len(part)))
-        pos = start + len(part)
     merged: list[str] = []
     i = 0
     while i < len(spans):
@@ -153,22 +193,33 @@ def _rejoin_letter_spacing(body: str, parts: list[str]) -> list[str]:
     return merged
 
 
-def _pieces(lines: list[Line]) -> list[_Piece]:
-    """The non-blank lines as pieces, long lines split at their inline separators."""
+def _pieces(lines: list[Line]) -> tuple[list[_Piece], list[int]]:
+    """The non-blank lines as pieces, long lines split at their inline separators; and the
+    display width of every non-blank line (what ``wrap_width`` reads)."""
+    split_min = _shapes().inline_split_min_chars
     pieces: list[_Piece] = []
+    widths: list[int] = []
     blank = False
     for line in lines:
-        if not line.text.strip():
+        raw = line.text.rstrip()
+        if not raw:
             blank = True
             continue
-        raw = line.text.rstrip()
-        segments = _segments(raw)
-        for k, seg in enumerate(segments):
-            pieces.append(_Piece(seg, line.no, line.hint, indent_width(raw) if k == 0 else 0,
-                                 display_width(raw), blank and k == 0,
-                                 inline_after=k + 1 < len(segments)))
+        width = display_width(raw)
+        widths.append(width)
+        body = raw.lstrip()
+        indent = display_width(raw[: len(raw) - len(body)]) if len(body) < len(raw) else 0
+        segments = _segments(body) if len(body) >= split_min else None
+        if segments is None or len(segments) == 1:
+            pieces.append(_Piece(body if segments is None else segments[0], line.no, line.hint, indent, width,
+                                 blank, False))
+        else:
+            last = len(segments) - 1
+            for k, seg in enumerate(segments):
+                pieces.append(_Piece(seg, line.no, line.hint, indent if k == 0 else 0, width, blank and k == 0,
+                                     k < last))
         blank = False
-    return pieces
+    return pieces, widths
 
 
 # --- Hard wrapping ----------------------------------------------------------------------
@@ -180,17 +231,22 @@ def wrap_width(lines: list[Line]) -> int | None:
     Wrapped text has many lines filled to one width and no line much wider; text with one
     paragraph per line has widths all over the place.
     """
+    return _wrap_width([display_width(ln.text.rstrip()) for ln in lines if ln.text.strip()])
+
+
+def _wrap_width(widths: list[int]) -> int | None:
+    """``wrap_width`` from the display widths of the non-blank lines, read from their counts
+    (a few hundred distinct widths, however many lines)."""
     rules = page_rules()["blocks"]
-    widths = [display_width(ln.text.rstrip()) for ln in lines if ln.text.strip()]
-    wide = [w for w in widths if w >= rules["wrap_min_width"]]
-    if not wide:
+    all_counts = Counter(widths)
+    counts = {w: c for w, c in all_counts.items() if w >= rules["wrap_min_width"]}
+    if not counts:
         return None
-    counts = Counter(wide)
     top = max(counts.values())
     width = max(w for w, c in counts.items() if c == top)
     slack = rules["wrap_slack"]
-    band = sum(1 for w in widths if width - slack <= w <= width + 1)
-    over = sum(1 for w in widths if w > width + slack)
+    band = sum(c for w, c in all_counts.items() if width - slack <= w <= width + 1)
+    over = sum(c for w, c in all_counts.items() if w > width + slack)
     if band < rules["wrap_min_lines"] or band < rules["wrap_min_share"] * len(widths):
         return None
     if over > max(1, 0.02 * len(widths)):
@@ -203,7 +259,7 @@ def _continues_wrapped(prev: _Piece, cur: _Piece, width: int) -> bool:
     rules = page_rules()["blocks"]
     if cur.blank_before or prev.inline_after or cur.hint or prev.hint:
         return False
-    if re.match(page_rules()["catalogue"], cur.text):
+    if _shapes().catalogue.match(cur.text):
         return False  # 【文章日期】… after a full 【 标  题 】 line is a field of its own
     if prev.width >= width - rules["wrap_slack"] and cur.indent < rules["indent_width"]:
         return True
@@ -219,10 +275,113 @@ def _continues_centred_heading(prev: _Piece, cur: _Piece) -> bool:
 
 # --- Page breaks ------------------------------------------------------------------------
 
+_ASCII_ALNUM = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+
 
 def _is_fragment(text: str) -> bool:
     """A stray bit of a number on a line of its own (the "2.5" of PM2.5)."""
-    return re.match(page_rules()["blocks"]["fragment"], text.strip()) is not None
+    return _shapes().fragment.match(text.strip()) is not None
+
+
+class _Paragraph:
+    """A paragraph being assembled from stripped, non-empty pieces of text.
+
+    The pieces are joined once, when the paragraph is done: joining at every continuation
+    would copy the paragraph so far each time, quadratic in a long hard-wrapped paragraph.
+    What ``continues_sentence`` asks of the text so far (open quotation marks, commas, a
+    sentence end inside it) is counted piece by piece, each piece once, instead of over the
+    whole text again at every line. Whether the text so far opens with a marker is asked of
+    a buffer that holds it and the pieces that may follow (``ahead``): the regex reads the
+    buffer as if it ended where the text so far ends, and the buffer is rebuilt only when
+    the paragraph has outgrown it, each time twice as long.
+    """
+
+    __slots__ = ("ahead", "at", "buffer", "close_quotes", "commas", "counted", "covered", "inner_end", "last_inner",
+                 "length", "open_quotes", "parts")
+
+    def __init__(self, text: str, ahead: list[_Piece] | None = None, at: int = 0) -> None:
+        self.parts = [text]
+        self.length = len(text)
+        self.ahead = ahead or []
+        self.at = at
+        """``ahead[at:]`` are the pieces whose stripped texts are the parts that may follow."""
+        self.buffer = ""
+        self.covered = 0
+        """How many parts (from the first) ``buffer`` holds."""
+        self.counted = 0
+        """How many parts the counts below have read."""
+        self.open_quotes = self.close_quotes = self.commas = 0
+        self.inner_end = False
+        """A sentence end stands before the last character read."""
+        self.last_inner = False
+        """The last character read is a sentence end that may stand inside a line."""
+
+    def append(self, text: str) -> None:
+        self.parts.append(text)
+        self.length += len(text)
+
+    @property
+    def last(self) -> str:
+        return self.parts[-1][-1]
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def count(self) -> None:
+        """Bring the counts up to date with the parts appended since they were last read."""
+        inner = _shapes().inner_end
+        for part in self.parts[self.counted:]:
+            self.open_quotes += part.count("“")
+            self.close_quotes += part.count("”")
+            self.commas += part.count("，") + part.count(",")
+            self.inner_end = (self.inner_end or self.last_inner
+                              or inner.search(part, 0, len(part) - 1) is not None)
+            self.last_inner = inner.match(part, len(part) - 1) is not None
+        self.counted = len(self.parts)
+
+    def starts_with_marker(self) -> bool:
+        """``starts_with_marker`` of the text so far."""
+        if len(self.parts) == 1:
+            return starts_with_marker(self.parts[0])
+        if self.covered < len(self.parts):
+            self._refill()
+        return _marker_start_re().match(self.buffer, 0, self.length) is not None
+
+    def _refill(self) -> None:
+        """Hold the text so far and about as much again of the pieces that may follow."""
+        more: list[str] = []
+        size, k = self.length, self.at + len(self.parts) - 1
+        while size < 2 * self.length and k < len(self.ahead):
+            text = self.ahead[k].text.strip()
+            more.append(text)
+            size += len(text)
+            k += 1
+        self.buffer = "".join(self.parts) + "".join(more)
+        self.covered = len(self.parts) + len(more)
+
+    def is_prose(self) -> bool:
+        """``is_prose`` of the text so far."""
+        self.count()
+        if self.inner_end:
+            return True
+        if self.starts_with_marker():
+            return False
+        rules = page_rules()["blocks"]
+        return (self.length >= rules["prose_min_chars"]
+                or (self.length >= rules["clause_min_chars"] and self.commas >= rules["clause_commas"])
+                or (self.last in rules["open_end"] and self.length >= rules["open_end_min_chars"]))
+
+
+def is_prose(text: str) -> bool:
+    """A paragraph of running text rather than a title, heading, name or date line.
+
+    Prose has a sentence end inside it, or is long, or runs clause after clause, or stops at a
+    comma after a good run of text; a numbered line without a sentence inside is a heading
+    however long it is.
+    """
+    text = text.strip()
+    return bool(text) and _Paragraph(text).is_prose()
 
 
 def continues_sentence(prev_text: str, next_text: str, *, after_fragment: bool = False) -> bool:
@@ -231,24 +390,30 @@ def continues_sentence(prev_text: str, next_text: str, *, after_fragment: bool =
     ``after_fragment`` says that ``prev_text`` ends with a fragment joined from its own line,
     which is evidence enough that the sentence goes on.
     """
-    rules = page_rules()
     prev_text, next_text = prev_text.strip(), next_text.strip()
-    if not prev_text or not next_text or ends_sentence(prev_text):
+    return bool(prev_text) and _continues(_Paragraph(prev_text), next_text, after_fragment)
+
+
+def _continues(prev: _Paragraph, next_text: str, after_fragment: bool) -> bool:
+    """``continues_sentence`` of a paragraph being assembled and the stripped next text."""
+    shapes = _shapes()
+    if not next_text or prev.last in shapes.sentence_end:
         return False
-    if starts_with_marker(next_text) or re.match(rules["blocks"]["markup_start"], next_text):
+    if shapes.marker_start.match(next_text) or shapes.markup_start.match(next_text):
         return False
-    if prev_text.count("“") > prev_text.count("”"):
+    prev.count()
+    if prev.open_quotes > prev.close_quotes:
         return True  # a line that stops inside a quotation has not ended (……市场“双向 / 揭榜)
-    fragment = _is_fragment(next_text)
-    if fragment and re.search(r"[A-Za-z0-9]$", prev_text):
+    fragment = shapes.fragment.match(next_text) is not None
+    if fragment and prev.last in _ASCII_ALNUM:
         return True  # ……细颗粒物PM / 2.5
-    if not (is_prose(prev_text) or after_fragment):
+    if not (after_fragment or prev.is_prose()):
         return False
-    if next_text[0] in rules["continuation_start"] or fragment:
+    if next_text[0] in shapes.continuation_start or fragment:
         return True
-    if not any(ch in rules["blocks"]["clause_marks"] for ch in next_text):
+    if shapes.clause_mark.search(next_text) is None:
         return False  # no clause in it: a title, a label, a name — not the rest of a sentence
-    if len(next_text) >= rules["blocks"]["continuation_min_chars"]:
+    if len(next_text) >= page_rules()["blocks"]["continuation_min_chars"]:
         return True
     return _is_sentence_tail(next_text)
 
@@ -256,11 +421,9 @@ def continues_sentence(prev_text: str, next_text: str, *, after_fragment: bool =
 def _is_sentence_tail(text: str) -> bool:
     """A short line that finishes a sentence (亩,任务十分艰巨。): a clause break inside, a sentence
     end at the end, and not an address or closing words standing on their own line."""
-    rules = page_rules()
     if not ends_sentence(text) or not any(c in text for c in "，,、"):
         return False
-    words = [*rules["salutations"], *rules["closers"]]
-    return not any(text.startswith(w) for w in words)
+    return not text.startswith(_shapes().address_words)
 
 
 # --- Assembly ---------------------------------------------------------------------------
@@ -272,8 +435,8 @@ def make_blocks(lines: list[Line], *, wrap: bool | None = None) -> list[Block]:
     ``wrap`` forces hard-wrap joining on (True) or off (False); by default the document's
     line widths decide.
     """
-    pieces = _pieces(lines)
-    width = wrap_width(lines) if wrap is not False else None
+    pieces, widths = _pieces(lines)
+    width = _wrap_width(widths) if wrap is not False else None
     if wrap and width is None:
         width = max((p.width for p in pieces), default=0)
     return _join_wrapped(pieces, width) if width is not None else _join_page_breaks(pieces)
@@ -282,35 +445,51 @@ def make_blocks(lines: list[Line], *, wrap: bool | None = None) -> list[Block]:
 def _join_wrapped(pieces: list[_Piece], width: int) -> list[Block]:
     """Hard-wrapped text: a line filled to the width goes on in the next unindented line."""
     blocks: list[Block] = []
+    parts: list[str] = []  # the pieces of the last block, joined when it is done
     prev: _Piece | None = None
     for piece in pieces:
         if blocks and prev is not None and _continues_wrapped(prev, piece, width):
-            last = blocks[-1]
-            blocks[-1] = Block(last.text + piece.text.strip(), last.start, piece.no, last.hint)
+            parts.append(piece.text.strip())
+            blocks[-1].end = piece.no
         else:
-            blocks.append(_block(piece))
+            _finish(blocks, parts)
+            parts = [piece.text.strip()]
+            blocks.append(Block(parts[0], piece.no, piece.no, piece.hint))  # type: ignore[arg-type]
         prev = piece
+    _finish(blocks, parts)
     return blocks
+
+
+def _finish(blocks: list[Block], parts: list[str]) -> None:
+    """Give the last block the text of all its parts."""
+    if len(parts) > 1:
+        blocks[-1].text = "".join(parts)
 
 
 def _join_page_breaks(pieces: list[_Piece]) -> list[Block]:
     """One paragraph per line, except sentences cut by a page break, which are joined."""
     blocks: list[Block] = []
+    growing: _Paragraph | None = None  # the last block, once a piece was joined to it or asked
+    sentence_end = _shapes().sentence_end
     joinable = False  # the last block may be continued (not a heading, not an inline segment)
     after_fragment = False
-    for piece in pieces:
+    for n, piece in enumerate(pieces):
         text = piece.text.strip()
-        if blocks and joinable and not piece.hint and continues_sentence(
-                blocks[-1].text, text, after_fragment=after_fragment):
-            last = blocks[-1]
-            blocks[-1] = Block(last.text + text, last.start, piece.no, last.hint)
-            after_fragment = _is_fragment(text)
-        else:
-            blocks.append(_block(piece))
-            after_fragment = False
-        joinable = not piece.inline_after and not blocks[-1].hint
+        if joinable and not piece.hint and (growing is not None or blocks[-1].text[-1:] not in sentence_end):
+            if growing is None:
+                growing = _Paragraph(blocks[-1].text, pieces, n)
+            if _continues(growing, text, after_fragment):
+                growing.append(text)
+                blocks[-1].end = piece.no
+                after_fragment = _is_fragment(text)
+                joinable = not piece.inline_after
+                continue
+        if growing is not None:
+            blocks[-1].text = growing.text
+            growing = None
+        blocks.append(Block(text, piece.no, piece.no, piece.hint))  # type: ignore[arg-type]
+        after_fragment = False
+        joinable = not piece.inline_after and not piece.hint
+    if growing is not None:
+        blocks[-1].text = growing.text
     return blocks
-
-
-def _block(piece: _Piece) -> Block:
-    return Block(piece.text.strip(), piece.no, piece.no, piece.hint)  # type: ignore[arg-type]

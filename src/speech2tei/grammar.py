@@ -102,6 +102,44 @@ class Style:
         return numeral_value(self.numeral, numeral, self.words)
 
 
+VALUE_CACHE_SIZE = 4096
+"""Numerals whose value a style remembers (markers repeat a few dozen numerals; the cap only
+bounds what a user pattern that captures long numerals could make it hold)."""
+
+
+@dataclass(slots=True)
+class StyleMatch:
+    """One style as the combined regex holds it, with what the marker stage asks of every match
+    worked out once per grammar: the group numbers of the numeral and the delimiter (reading a
+    group by number skips building its name) and the style's flags."""
+
+    style: Style
+    num: int | str
+    """Group number of the numeral."""
+    delim: int | str
+    """Group number of the delimiter (its name when the pattern has none, so that reading it
+    fails as it always did)."""
+    heading: bool
+    line_only: bool
+    alone: bool
+    word: bool
+    """Word numerals (最后) count without a value."""
+    follows: re.Pattern[str] | None
+    """What, right after the marker, shows it is a number inside text (``Grammar.follows``)."""
+    values: dict[str, int | None] = field(default_factory=dict)
+    """Values of the numerals read so far."""
+
+    def value_of(self, numeral: str) -> int | None:
+        """The value of ``numeral`` in this style, read once and remembered."""
+        try:
+            return self.values[numeral]
+        except KeyError:
+            value = self.style.value_of(numeral)
+            if len(self.values) < VALUE_CACHE_SIZE:
+                self.values[numeral] = value
+            return value
+
+
 @dataclass(slots=True)
 class Grammar:
     """The compiled table: styles in priority order and one combined pattern."""
@@ -112,6 +150,13 @@ class Grammar:
     follows: dict[str, re.Pattern[str]]
     """Per numeral kind: what, right after a marker, shows it is a number inside text."""
     false_after: tuple[str, ...]
+    by_index: dict[int, StyleMatch]
+    """The style of a match, by the number of its outermost group (``match.lastindex``)."""
+    doc_regex: re.Pattern[str] | None
+    """``regex`` for one search over a document's paragraphs joined with newlines, where that
+    finds the same as a search of each paragraph (``_document_regex``)."""
+    false_after_re: re.Pattern[str] | None
+    """Any of ``false_after``, in one search; None when the list is empty."""
     back_matter: tuple[str, ...] = ()
     """Short paragraphs that open back matter (名词解释, 附件): they close every section."""
     closing_words: tuple[str, ...] = ()
@@ -246,16 +291,146 @@ def _first_of(items: list[Any]) -> set[str] | None:
 def _combined_regex(styles: list[Style]) -> re.Pattern[str]:
     """One alternation of every style, led by a lookahead on the characters a marker can
     start with: the regex engine then skips plain text quickly instead of trying every
-    alternative at every position (about ten times faster on running text)."""
+    alternative at every position (about ten times faster on running text).
+
+    Where every style's first characters are known, the styles are also sorted into buckets
+    by the character they start with (一 opens cn-dun, yi-shi … and fangmian; 第 opens
+    cn-part, ordinal …), each behind its own lookahead: at a 一 the engine then tries only
+    the styles that can start there, in table order, which is the same first match as the
+    plain alternation gives. A style in several buckets gets a copy of its groups in each
+    (``s3``, ``s3c1`` …; ``Grammar.by_index`` maps every copy to the style)."""
     body = "|".join(f"(?P<{s.group}>{s.pattern})" for s in styles)
-    starts: set[str] = set()
+    firsts: list[set[str]] = []
     for style in styles:
         first = _first_chars(style.pattern)
         if first is None:
             return re.compile(body)
-        starts |= first
-    lead = "".join(sorted(re.escape(ch) for ch in starts))
-    return re.compile(f"(?=[{lead}])(?:{body})")
+        firsts.append(first)
+    starts = set().union(*firsts)
+    lead = _char_class(starts)
+    return re.compile(f"(?={lead})(?:{_bucketed(styles, firsts, starts)})")
+
+
+def _document_regex(combined: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``combined`` for one search over a whole document whose paragraphs are joined with
+    newlines (one search instead of one per paragraph), or None where that could find
+    something else than the searches paragraph by paragraph.
+
+    It finds the same where no match is empty, none can take in or look at a newline (a
+    newline then stands where a paragraph ends, like the end of a string) and ``^`` and
+    ``$`` hold at line ends (MULTILINE)."""
+    if not combined.pattern.startswith("(?="):
+        return None  # not bucketed: a style may match the empty string
+    try:
+        parsed = sre_parse.parse(combined.pattern)
+    except re.error:  # pragma: no cover - it compiled once already
+        return None
+    return re.compile(combined.pattern, re.MULTILINE) if _never_newline(list(parsed)) else None
+
+
+_NEWLINE = ord("\n")
+_SAFE_CATEGORIES = {"CATEGORY_DIGIT", "CATEGORY_NOT_SPACE", "CATEGORY_WORD", "CATEGORY_NOT_LINEBREAK"}
+"""Character categories without the newline (\\d \\S \\w)."""
+_SAFE_ANCHORS = {"AT_BEGINNING", "AT_END", "AT_BOUNDARY", "AT_NON_BOUNDARY"}
+"""``^ $ \\b \\B``: with MULTILINE, a newline is to them what the edge of a string is."""
+
+
+def _never_newline(items: list[Any]) -> bool:
+    """True when no part of a parsed pattern can match or assert a newline."""
+    for op, arg in items:
+        name = str(op)
+        if name == "LITERAL":
+            if arg == _NEWLINE:
+                return False
+        elif name == "IN":
+            if not _class_without_newline(arg):
+                return False
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            if not _never_newline(list(arg[2])):
+                return False
+        elif name == "SUBPATTERN":
+            if not _never_newline(list(arg[-1])):
+                return False
+        elif name == "ATOMIC_GROUP":
+            if not _never_newline(list(arg)):
+                return False
+        elif name == "BRANCH":
+            if not all(_never_newline(list(branch)) for branch in arg[1]):
+                return False
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            if not _never_newline(list(arg[1])):
+                return False
+        elif name != "AT" or str(arg) not in _SAFE_ANCHORS:
+            return False  # any character (.), a negated literal, a back reference, \\A \\Z …
+    return True
+
+
+def _class_without_newline(items: list[Any]) -> bool:
+    for kind, value in items:
+        name = str(kind)
+        if name == "LITERAL" and value == _NEWLINE:
+            return False
+        if name == "RANGE" and value[0] <= _NEWLINE <= value[1]:
+            return False
+        if name == "CATEGORY" and str(value) not in _SAFE_CATEGORIES:
+            return False
+        if name not in ("LITERAL", "RANGE", "CATEGORY"):
+            return False  # a negated class holds the newline
+    return True
+
+
+def _char_class(chars: set[str]) -> str:
+    return "[" + "".join(sorted(re.escape(ch) for ch in chars)) + "]"
+
+
+def _bucketed(styles: list[Style], firsts: list[set[str]], starts: set[str]) -> str:
+    """The alternation as buckets of styles that share their possible first characters."""
+    buckets: dict[tuple[int, ...], set[str]] = {}
+    for ch in starts:
+        members = tuple(i for i, first in enumerate(firsts) if ch in first)
+        buckets.setdefault(members, set()).add(ch)
+    copies = [0] * len(styles)
+    alternatives = []
+    # most styles first: the digits and CJK numerals, the commonest characters of the lead
+    for members, chars in sorted(buckets.items(), key=lambda item: (-len(item[0]), sorted(item[1]))):
+        inner = []
+        for i in members:
+            inner.append(_style_copy(styles[i], copies[i]))
+            copies[i] += 1
+        alternatives.append(f"(?={_char_class(chars)})(?:{'|'.join(inner)})")
+    return "|".join(alternatives)
+
+
+def _style_copy(style: Style, copy: int) -> str:
+    """The style's pattern in its own group; copies after the first rename their groups."""
+    if copy == 0:
+        return f"(?P<{style.group}>{style.pattern})"
+    name = f"{style.group}c{copy}"
+    pattern = style.pattern.replace(f"(?P<{style.group}_", f"(?P<{name}_")
+    return f"(?P<{name}>{pattern})"
+
+
+_STYLE_GROUP = re.compile(r"(s[0-9]+)(?:c[0-9]+)?")
+"""The name of a style's own group (``s3``) or of a copy of it (``s3c1``)."""
+
+
+def _style_matches(combined: re.Pattern[str], styles: list[Style],
+                   follows: dict[str, re.Pattern[str]]) -> dict[int, StyleMatch]:
+    """Each style (and each copy of it) keyed by the number of its group in ``combined``: the
+    outermost group of a match closes last, so ``match.lastindex`` names the style."""
+    by_group = {s.group: s for s in styles}
+    groups = combined.groupindex
+    found: dict[int, StyleMatch] = {}
+    for name, index in groups.items():
+        base = _STYLE_GROUP.fullmatch(name)
+        if base is None:
+            continue
+        s = by_group[base.group(1)]
+        found[index] = StyleMatch(
+            style=s, num=groups[f"{name}_num"], delim=groups.get(f"{name}_delim", f"{name}_delim"),
+            heading=s.family == "heading", line_only=s.where == "line", alone=s.alone, word=s.numeral == "word",
+            follows=follows.get(s.numeral))
+    return found
 
 
 def compile_grammar(table: dict[str, Any], where: str = "grammar") -> Grammar:
@@ -269,10 +444,13 @@ def compile_grammar(table: dict[str, Any], where: str = "grammar") -> Grammar:
         raise GrammarError(f"{where}: no styles")
     combined = _combined_regex(styles)
     hits = table.get("false_hits") or {}
+    follows = {kind: re.compile(pat) for kind, pat in (hits.get("follows") or {}).items()}
+    false_after = tuple(hits.get("after_marker") or ())
     return Grammar(
-        styles=styles, regex=combined, by_group={s.group: s for s in styles},
-        follows={kind: re.compile(pat) for kind, pat in (hits.get("follows") or {}).items()},
-        false_after=tuple(hits.get("after_marker") or ()),
+        styles=styles, regex=combined, by_group={s.group: s for s in styles}, follows=follows,
+        false_after=false_after, by_index=_style_matches(combined, styles, follows),
+        doc_regex=_document_regex(combined),
+        false_after_re=re.compile("|".join(map(re.escape, false_after))) if false_after else None,
         back_matter=tuple(table.get("back_matter") or ()),
         closing_words=tuple(table.get("closing_words") or ()),
     )

@@ -11,8 +11,11 @@ or a 一是 went before). Every decision is recorded in ``Candidate.reason`` for
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 
 from .grammar import Grammar, Style
 from .model import Block
@@ -24,6 +27,8 @@ CLOSERS = "”’」』\"'"
 BRACKET_CLOSE = "）)】〕"
 SKIPPABLE = " \t\u3000\u00a0" + CLOSERS
 
+INLINE_POSITIONS = frozenset(("sentence", "bracket", "runon", "comma"))
+"""Where a marker stands inside a paragraph rather than at its start."""
 WEAK = ("bracket", "runon", "comma")
 """Positions where only the numbering run, not the punctuation, says a marker stands."""
 
@@ -67,7 +72,12 @@ class Candidate:
 
     @property
     def inline(self) -> bool:
-        return self.position in ("sentence", "bracket", "runon", "comma")
+        return self.position in INLINE_POSITIONS
+
+
+_AFTER = {**dict.fromkeys(SENTENCE_END + COLON + "…", "sentence"), **dict.fromkeys(BRACKET_CLOSE, "bracket"),
+          **dict.fromkeys(COMMA, "comma")}
+"""The position of a marker after each character that lets one stand there."""
 
 
 def _position(text: str, start: int) -> str | None:
@@ -78,68 +88,99 @@ def _position(text: str, start: int) -> str | None:
     if i < 0:
         return "start"
     before = text[i]
-    if before in SENTENCE_END or before in COLON:
-        return "sentence"
-    if text[i] in "…" or (before == "." and i > 0 and text[i - 1] == "."):
-        return "sentence"
-    if before in BRACKET_CLOSE:
-        return "bracket"
-    if before in COMMA:
-        return "comma"
-    if start > 0 and text[start - 1] in CLOSERS and i >= 0 and text[i] in SENTENCE_END:
-        return "sentence"
-    return None
+    if before == "." and i > 0 and text[i - 1] == ".":
+        return "sentence"  # .. as an ellipsis
+    return _AFTER.get(before)
+
+
+_SENTENCE_END_RE = re.compile(f"[{re.escape(SENTENCE_END)}]")
+_BLANK_TAIL = re.compile(r"\s*\Z")
+"""Nothing but blank space to the end (the same blanks as ``str.strip``), tested in place
+instead of on a copy of the rest of the paragraph."""
+_HEAD_POSITIONS = frozenset(("start", "sentence", "bracket"))
+"""Where a heading marker opens a head that a later marker may run on from."""
+RUNON_REACH = 80
+"""How far after a heading marker a marker with no punctuation before it may stand."""
 
 
 def _runs_on_from_heading(text: str, heading_end: int, start: int) -> bool:
     """A heading can run straight into the next marker (一、深化改革（一）…, ……水平首先,):
     a marker with no punctuation before it counts when it still lies in such a head."""
-    if heading_end < 0 or start - heading_end > 80:
+    if heading_end < 0 or start - heading_end > RUNON_REACH:
         return False
-    return not any(ch in SENTENCE_END for ch in text[heading_end:start])
+    return _SENTENCE_END_RE.search(text, heading_end, start) is None
 
 
-def _is_false_hit(text: str, end: int, style: Style, grammar: Grammar) -> bool:
-    """Numbers inside text (一、二季度, 1、2、3) and listed set phrases are no markers."""
-    follows = grammar.follows.get(style.numeral)
-    if follows is not None and follows.match(text, end):
-        return True
-    tail = text[end - 2:end + 6]
-    return any(phrase in tail for phrase in grammar.false_after)
+def _listed_false_hit(text: str, end: int, grammar: Grammar) -> bool:
+    """A set phrase of the grammar's false-hit list around a marker ending at ``end``
+    (一是一，二是二); numbers inside text (一、二季度, 1、2、3) are told by ``StyleMatch.follows``."""
+    phrases = grammar.false_after_re
+    return phrases is not None and phrases.search(text[end - 2:end + 6]) is not None
 
 
 def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
     """Every match of the grammar that stands where a marker can stand, in document order."""
+    texts = [block.text for block in blocks]
     found: list[Candidate] = []
-    offset = 0
-    for b, block in enumerate(blocks):
-        text = block.text
-        heading_end = -1  # end of the last heading marker whose head has not ended yet
-        for match in grammar.regex.finditer(text):
-            style = grammar.by_group[match.lastgroup or ""]
-            start, end = match.span()
-            position = _position(text, start)
-            if position is None and _runs_on_from_heading(text, heading_end, start):
-                position = "runon"
-            if position is None:
+    by_index = grammar.by_index
+    current, text, heading_end = -1, "", -1
+    for b, base, offset, match in _matches(texts, grammar):
+        if b != current:
+            current, text = b, texts[b]
+            heading_end = -1  # end of the last heading marker whose head has not ended yet
+        kind = by_index[match.lastindex]  # type: ignore[index]
+        start, end = match.start() - base, match.end() - base
+        position = "start" if start == 0 else _position(text, start)
+        if position is None:
+            if not _runs_on_from_heading(text, heading_end, start):
                 continue
-            if style.family == "heading" and position in ("start", "sentence", "bracket"):
-                heading_end = end
-            if style.alone and text[end:].strip():
-                continue
-            if style.where == "line" and position != "start":
-                continue
-            value = style.value_of(match.group(f"{style.group}_num"))
-            if value is None and style.numeral != "word":
-                continue
-            doubtful = _is_false_hit(text, end, style, grammar)
-            if position == "start" and not text[end:].strip():
-                position = "alone"
-            delim = match.group(f"{style.group}_delim") or ""
-            found.append(Candidate(b, start, end, style, value, match.group(), delim, position,
-                                   offset + start, doubtful=doubtful))
-        offset += len(text) + 1
+            position = "runon"
+        if kind.heading and position in _HEAD_POSITIONS:
+            heading_end = end
+        if kind.alone and _BLANK_TAIL.match(text, end) is None:
+            continue
+        if kind.line_only and position != "start":
+            continue
+        numeral = match.group(kind.num)
+        try:
+            value = kind.values[numeral]
+        except KeyError:
+            value = kind.value_of(numeral)
+        if value is None and not kind.word:
+            continue
+        doubtful = (kind.follows is not None and kind.follows.match(text, end) is not None) \
+            or _listed_false_hit(text, end, grammar)
+        if position == "start" and _BLANK_TAIL.match(text, end) is not None:
+            position = "alone"
+        whole, delim = match.group(0, kind.delim)
+        found.append(Candidate(b, start, end, kind.style, value, whole, delim or "", position,
+                               offset + start, False, "", doubtful))
     return found
+
+
+def _matches(texts: list[str], grammar: Grammar) -> Iterator[tuple[int, int, int, re.Match[str]]]:
+    """Every match of the grammar in the paragraphs, in order, as (paragraph index, where the
+    paragraph starts in the string searched, where it starts in the document, match).
+
+    The document is the paragraphs joined with newlines; where the grammar allows it, it is
+    searched in one go (a search per paragraph costs more than the search itself in a
+    document of short paragraphs)."""
+    joined = "\n".join(texts) if grammar.doc_regex is not None else ""
+    if grammar.doc_regex is not None and joined.count("\n") == len(texts) - 1:
+        starts = list(accumulate((len(text) + 1 for text in texts), initial=0))
+        b, following = 0, starts[1]
+        for match in grammar.doc_regex.finditer(joined):
+            at = match.start()
+            while at >= following:
+                b += 1
+                following = starts[b + 1]
+            yield b, starts[b], starts[b], match
+        return
+    offset = 0
+    for b, text in enumerate(texts):
+        for match in grammar.regex.finditer(text):
+            yield b, 0, offset, match
+        offset += len(text) + 1
 
 
 def head_cuts(cands: list[Candidate]) -> dict[int, list[int]]:
@@ -159,12 +200,16 @@ def _strong(c: Candidate) -> bool:
 
 def select_markers(cands: list[Candidate], blocks: list[Block] | None = None) -> list[Candidate]:
     """Keep the candidates that form numbering runs; say why for each one."""
-    by_seq: dict[str, list[int]] = defaultdict(list)
-    for i, c in enumerate(cands):
-        by_seq[c.sequence].append(i)
+    by_seq: dict[str, list[Candidate]] = {}
+    for c in cands:
+        members = by_seq.get(c.style.sequence)
+        if members is None:
+            by_seq[c.style.sequence] = [c]
+        else:
+            members.append(c)
     cut_block = _truncated_last_block(blocks or [])
-    for seq_idx in by_seq.values():
-        _select_in_sequence([cands[i] for i in seq_idx], cut_block)
+    for members in by_seq.values():
+        _select_in_sequence(members, cut_block)
     return [c for c in cands if c.accepted]
 
 
@@ -176,25 +221,45 @@ def _truncated_last_block(blocks: list[Block]) -> int | None:
     return None if not tail or tail[-1] in SENTENCE_END + "…" else len(blocks) - 1
 
 
+FAR = 10**9
+"""The window of paragraph-initial headings: no limit."""
+_LINE_POSITIONS = frozenset(("start", "alone"))
+
+
 def _window(c: Candidate) -> int:
     """Paragraph-initial headings may be far apart; inline enumerations stay close."""
-    return 10**9 if c.position in ("start", "alone") and c.family == "heading" else RUN_WINDOW
+    return FAR if c.position in _LINE_POSITIONS and c.style.family == "heading" else RUN_WINDOW
 
 
 def _select_in_sequence(seq: list[Candidate], cut_block: int | None = None) -> None:
     """Accept members of runs: v follows v-1, or v-1 is followed by v, within a window.
 
     One pass, carrying the last accepted member along: linear in the candidates but for the
-    bounded look-ahead of ``_next_member``."""
-    prev: Candidate | None = None
+    look-ahead of ``_next_member``, which stops at the next member or at a restart of the
+    same number. The windows are worked out once per candidate."""
+    windows = [_window(c) for c in seq]
+    prev = -1  # the index of the last member accepted
     for i, c in enumerate(seq):
-        _decide(seq, i, prev, cut_block)
+        if prev >= 0 and _continues(seq[prev], windows[prev], c, windows[i]):
+            c.accepted, c.reason = True, f"continues {seq[prev].text}"
+        else:
+            _decide(seq, windows, i, seq[prev] if prev >= 0 else None, cut_block)
         if c.accepted:
-            prev = c
+            prev = i
 
 
-def _decide(seq: list[Candidate], i: int, prev: Candidate | None, cut_block: int | None) -> None:
-    """Accept or reject ``seq[i]``, given the last member accepted before it; say why."""
+def _continues(prev: Candidate, prev_window: int, c: Candidate, window: int) -> bool:
+    """``c`` holds the number after ``prev``'s, within the window, and not after a mere comma
+    unless in the same paragraph (and the style allows it)."""
+    return (c.value is not None and prev.value is not None and prev.value == c.value - 1
+            and c.offset - prev.offset <= max(prev_window, window)
+            and (c.position != "comma" or (prev.block == c.block and not c.style.sentence_only)))
+
+
+def _decide(seq: list[Candidate], windows: list[int], i: int, prev: Candidate | None,
+            cut_block: int | None) -> None:
+    """Accept or reject ``seq[i]``, which does not continue the last member accepted before
+    it (``prev``); say why."""
     c = seq[i]
     if c.value is None:  # 最后: closes a run that is still recent
         if prev is not None and c.offset - prev.offset <= RUN_WINDOW and c.position != "bracket":
@@ -202,12 +267,7 @@ def _decide(seq: list[Candidate], i: int, prev: Candidate | None, cut_block: int
         else:
             c.reason = "no run before it"
         return
-    if prev is not None and prev.value is not None and prev.value == c.value - 1 \
-            and c.offset - prev.offset <= max(_window(prev), _window(c)) \
-            and (c.position != "comma" or (prev.block == c.block and not c.style.sentence_only)):
-        c.accepted, c.reason = True, f"continues {prev.text}"
-        return
-    j = _next_member(seq, i)
+    j = _next_member(seq, windows, i)
     nxt = seq[j] if j is not None else None
     if c.doubtful:
         c.reason = "looks like a number inside text, and continues no run"
@@ -226,7 +286,7 @@ def _decide(seq: list[Candidate], i: int, prev: Candidate | None, cut_block: int
     if nxt is not None and (c.position not in WEAK or nxt.position not in WEAK):
         c.accepted, c.reason = True, f"opens a run continued by {nxt.text}"
         return
-    if nxt is not None and j is not None and _next_member(seq, j) is not None:
+    if nxt is not None and j is not None and _next_member(seq, windows, j) is not None:
         c.accepted, c.reason = True, "opens a run of three or more, which is evidence enough"
         return
     if _strong(c):
@@ -243,17 +303,18 @@ def _decide(seq: list[Candidate], i: int, prev: Candidate | None, cut_block: int
     c.reason = "no run: no neighbouring number of the same style"
 
 
-def _next_member(seq: list[Candidate], i: int) -> int | None:
+def _next_member(seq: list[Candidate], windows: list[int], i: int) -> int | None:
     """The index of the candidate that continues seq[i] (value + 1) before the run restarts,
-    within the window (so the look-ahead is bounded)."""
+    within the window."""
     c = seq[i]
     assert c.value is not None
+    value, offset, style, window = c.value, c.offset, c.style, windows[i]
     for j in range(i + 1, len(seq)):
         other = seq[j]
-        if other.offset - c.offset > max(_window(c), _window(other)):
+        if other.offset - offset > max(window, windows[j]):
             return None
-        if other.value == c.value + 1:
+        if other.value == value + 1:
             return j
-        if other.value is not None and other.value == c.value and other.style is c.style:
+        if other.value is not None and other.value == value and other.style is style:
             return None
     return None

@@ -24,12 +24,14 @@ import re
 from dataclasses import dataclass, field
 
 from .grammar import Grammar
-from .markers import Candidate
+from .markers import INLINE_POSITIONS, Candidate
 from .model import Block, Diagnostic, Node, Paragraph, Section
 
 HEAD_END = "。；;！!？?"
 HEAD_TRAIL = "，,：:、 \t\u3000"
 HEAD_END_RE = re.compile(f"[{re.escape(HEAD_END)}]")
+_HEAD_RE = re.compile(f"([^{re.escape(HEAD_END)}]*)([{re.escape(HEAD_END)}]?)")
+"""A head and the mark that ends it, in one match: everything up to the first sentence end."""
 LONG_HEAD = 30
 """A heading found inside a paragraph whose first sentence runs longer than this (or holds a
 quotation) may have run into the body with no punctuation: its boundary is a guess."""
@@ -39,11 +41,17 @@ BACK_MATTER_MAX = 16
 
 @dataclass(slots=True)
 class _Open:
+    """A section on the stack, with what the builder asks of it while it is open."""
+
     section: Section
     cand: Candidate
     text_open: bool = True
     heading_line: bool = False
     """The marker and its head filled a paragraph of their own (a heading line)."""
+    sequence: str = ""
+    """The sequence of ``cand``'s style (asked of every open section for every marker)."""
+    sections: int = 0
+    """How many sections it holds so far (the last number of their ids)."""
 
 
 @dataclass(slots=True)
@@ -61,25 +69,31 @@ def find_head(text: str, start: int, limit: int) -> tuple[str, str, int]:
     next marker or the end of the paragraph). Trailing commas and colons before the next
     marker belong to the punctuation, not to the head.
     """
-    match = HEAD_END_RE.search(text, start, limit)
-    if match:
-        k = match.start()
-        head, end, resume = text[start:k], text[k], k + 1
-    else:
-        head, end, resume = text[start:limit], "", limit
+    if start >= limit:
+        return "", "", limit
+    match = _HEAD_RE.match(text, start, limit)
+    head, end = match.group(1, 2)  # type: ignore[union-attr]  # it matches the empty string too
     stripped = head.rstrip(HEAD_TRAIL)
-    end = head[len(stripped):] + end
-    lead = len(stripped) - len(stripped.lstrip())
-    return stripped[lead:], end, resume
+    if len(stripped) < len(head):
+        end = head[len(stripped):] + end
+    return stripped.lstrip(), end, match.end()  # type: ignore[union-attr]
 
 
 class TreeBuilder:
-    """Places markers one at a time; holds the stack of open sections."""
+    """Places markers one at a time; holds the stack of open sections.
 
-    def __init__(self, back_matter: tuple[str, ...] = (), closing_words: tuple[str, ...] = ()) -> None:
+    Sections get their id when they open (the parent's id and their number among its
+    sections) and their line span when they close (their own lines and their children's):
+    both are final by then, so the tree needs no second pass."""
+
+    def __init__(self, back_matter: tuple[str, ...] = (), closing_words: tuple[str, ...] = (),
+                 doc_index: int = 1) -> None:
         self.back_matter = back_matter
         self.closing_words = closing_words
+        self.prefix = f"d{doc_index}-s"
+        """Ids of top-level sections: ``d1-s`` and their number."""
         self.body: list[Node] = []
+        self.top_sections = 0
         self.stack: list[_Open] = []
         self.styles: dict[str, int] = {}
         self.warnings: list[Diagnostic] = []
@@ -98,59 +112,77 @@ class TreeBuilder:
         return self.body
 
     def _add_text(self, text: str, block: Block, container: list[Node] | None = None) -> None:
-        if not text.strip():
+        text = text.strip()
+        if not text:
             return
         target = self._container_for_text() if container is None else container
-        target.append(Paragraph(text.strip(), (block.start, block.end)))
+        target.append(Paragraph(text, (block.start, block.end)))
+
+    def _close_from(self, i: int) -> None:
+        """Close the open sections from stack index ``i`` up, innermost first: nothing is added
+        to a section once it is closed, so its line span is final."""
+        stack = self.stack
+        while len(stack) > i:
+            section = stack.pop().section
+            if section.children:
+                section.lines = (section.lines[0], _last_line(section))
+
+    def finish(self) -> TreeResult:
+        """Close every open section; the body, styles and warnings of the document."""
+        self._close_from(0)
+        return TreeResult(self.body, self.styles, self.warnings)
 
     # -- placing one marker -----------------------------------------------------------
     def _continuation_index(self, c: Candidate) -> int | None:
         """The open section that ``c`` continues: the same style written the same way first
         (第三、 continues 第二、 past an inner 其次), else the same sequence (第二 after 首先)."""
-        def follows(open_c: Candidate) -> bool:
-            return c.value is None or (open_c.value is not None and open_c.value == c.value - 1)
-
-        same_sequence = [i for i in range(len(self.stack) - 1, -1, -1)
-                         if self.stack[i].cand.sequence == c.sequence]
-        for i in same_sequence:
-            open_c = self.stack[i].cand
-            if open_c.style is c.style and open_c.delim == c.delim and follows(open_c):
+        sequence, style, value = c.style.sequence, c.style, c.value
+        innermost = -1  # the innermost open section of the sequence
+        for i in range(len(self.stack) - 1, -1, -1):
+            entry = self.stack[i]
+            if entry.sequence != sequence:
+                continue
+            if innermost < 0:
+                innermost = i
+            open_c = entry.cand
+            if open_c.style is style and open_c.delim == c.delim and _follows(open_c, value):
                 return i
-        if same_sequence and follows(self.stack[same_sequence[0]].cand):
-            return same_sequence[0]
+        if innermost >= 0 and _follows(self.stack[innermost].cand, value):
+            return innermost
         return None
 
     def _same_sequence_index(self, c: Candidate) -> int | None:
+        sequence = c.style.sequence
         for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i].cand.sequence == c.sequence:
+            if self.stack[i].sequence == sequence:
                 return i
         return None
 
     def _place(self, c: Candidate, line: int) -> str:
         """Pop the stack to where ``c`` belongs; return the rule that decided it."""
+        stack = self.stack
         i = self._continuation_index(c)
         if i is not None:
-            del self.stack[i:]
+            self._close_from(i)
             return "continuation"
-        if c.family == "heading":
-            while self.stack and (self.stack[-1].cand.family == "enumeration"
-                                  or self._cannot_contain(self.stack[-1].cand, c)):
-                self.stack.pop()
+        if c.style.family == "heading":
+            while stack and (stack[-1].cand.style.family == "enumeration" or self._cannot_contain(stack[-1].cand, c)):
+                self._close_from(len(stack) - 1)
         i = self._same_sequence_index(c)
-        if i is not None and c.value == 1 and c.style is not self.stack[i].cand.style \
-                and (self.stack[i].cand.style.topic or self.stack[i].heading_line):
+        if i is not None and c.value == 1 and c.style is not stack[i].cand.style \
+                and (stack[i].cand.style.topic or stack[i].heading_line):
             i = None  # 第一个问题 / a 第一、 heading line announces a topic: a run below it
         if i is not None:
-            prev = self.stack[i].cand
-            del self.stack[i:]
+            prev = stack[i].cand
+            self._close_from(i)
             self._report_restart(prev, c, line)
             return "restart"
-        while self.stack and not self.stack[-1].text_open and self.stack[-1].cand.family == "enumeration":
-            self.stack.pop()
+        while stack and not stack[-1].text_open and stack[-1].cand.style.family == "enumeration":
+            self._close_from(len(stack) - 1)
         if c.style.level is not None:
-            del self.stack[max(c.style.level - 1, 0):]
+            self._close_from(max(c.style.level - 1, 0))
             return "forced level"
-        last = self.last_value.get(c.sequence)
+        last = self.last_value.get(c.style.sequence)
         if c.value not in (None, 1) and last != c.value - 1:
             self.warnings.append(Diagnostic(
                 "numbering-start", f"{c.text.strip()} opens a run that does not start at 1", line))
@@ -186,37 +218,55 @@ class TreeBuilder:
             self.warnings.append(Diagnostic(
                 "numbering-order", f"{c.text.strip()} follows {prev.text.strip()}: numbers go back", line))
 
-    def _open_section(self, c: Candidate, block: Block, head: str, head_end: str, cert: str) -> Section:
-        parent = self.stack[-1].section.children if self.stack else self.body
-        level = len(self.stack) + 1
-        marker = block.text[c.start:c.end]
-        section = Section(
-            marker=marker, style=c.style.name, family=c.family,  # type: ignore[arg-type]
-            value=c.value, level=level, head=head, head_end=head_end, inline=c.inline,
-            cert=cert, lines=(block.start, block.end), delimiter=c.delim,  # type: ignore[arg-type]
-        )
-        parent.append(section)
-        if self.top_style is None and c.family == "heading" and not self.stack:
-            self.top_style = c.style.name
-        if self.stack:
-            self.nesting.add((self.stack[-1].cand.style.name, c.style.name))
-        self.stack.append(_Open(section, c))
-        self.styles.setdefault(c.style.name, level)
+    def _open_section(self, c: Candidate, marker: str, lines: tuple[int, int], head: str, head_end: str,
+                      cert: str) -> _Open:
+        """Add the section ``c`` opens below the innermost open one, with its id, and push it."""
+        stack = self.stack
+        style = c.style
+        name = style.name
+        level = len(stack) + 1
+        if stack:
+            top = stack[-1]
+            top.sections += 1
+            ident = f"{top.section.id}.{top.sections}"
+            container = top.section.children
+            self.nesting.add((top.cand.style.name, name))
+        else:
+            self.top_sections += 1
+            ident = f"{self.prefix}{self.top_sections}"
+            container = self.body
+            if self.top_style is None and style.family == "heading":
+                self.top_style = name
+        # by position, in the order of the model's fields: a third of the cost of keywords, for
+        # every marker of a corpus (test_tree checks that each value lands in its field)
+        section = Section(marker, name, style.family, c.value, level, head, head_end,  # type: ignore[arg-type]
+                          c.position in INLINE_POSITIONS, cert, lines, [], ident, c.delim)  # type: ignore[arg-type]
+        container.append(section)
+        entry = _Open(section, c, True, False, style.sequence, 0)
+        stack.append(entry)
+        if name not in self.styles:
+            self.styles[name] = level
         if c.value is not None:
-            self.last_value[c.sequence] = c.value
-        return section
+            self.last_value[style.sequence] = c.value
+        return entry
 
     # -- one block ----------------------------------------------------------------------
     def _broken_heading(self, section: Section) -> bool:
         """A bare number among siblings that have heads (## 一、… ## 二、… ## 三) lost its
-        text to the line below; where the siblings are bare too, the heads are empty."""
+        text to the line below; where the siblings are bare too, the heads are empty.
+
+        Only the last earlier sibling counts, so the parent is read backwards up to it (and
+        not copied whole for every bare number: a long run of them stays linear)."""
         parent = self.stack[-2].section.children if len(self.stack) > 1 else self.body
-        siblings = [n for n in parent if isinstance(n, Section) and n is not section]
-        return bool(siblings) and bool(siblings[-1].head)
+        for node in reversed(parent):
+            if isinstance(node, Section) and node is not section:
+                return bool(node.head)
+        return False
 
     def _fill_pending_head(self, block: Block, markers: list[Candidate]) -> int:
         """A marker alone on its line (Markdown ``## 三``) takes its head from the first
-        sentence of the paragraph that follows; return where the rest of that text starts."""
+        sentence of the paragraph that follows; return where the rest of that text starts.
+        (The section is still open: nothing was placed since it opened.)"""
         section, self.pending_head = self.pending_head, None
         if section is None or (markers and markers[0].start == 0):
             return 0
@@ -231,57 +281,77 @@ class TreeBuilder:
 
     def add_block(self, block: Block, markers: list[Candidate], cuts: list[int] | None = None) -> None:
         """Split the block at its markers and place each piece; heads also stop at ``cuts``."""
-        cuts = cuts or []
         text = block.text
         skip = self._fill_pending_head(block, markers) if self.pending_head is not None else 0
-        if skip and not markers:
-            self._add_text(text[skip:], block)
-            return
         if not markers:
-            self._add_closing_aware(text, block)
+            if skip:
+                self._add_text(text[skip:], block)
+            else:
+                self._add_closing_aware(text, block)
             return
-        self._add_text(text[skip: markers[0].start], block)
-        opened_here: list[_Open] = []
+        if markers[0].start > skip:
+            self._add_text(text[skip: markers[0].start], block)
+        size, last = len(text), len(markers) - 1
+        lines = (block.start, block.end)
+        inline_runs: list[_Open] = []
         for n, c in enumerate(markers):
-            limit = markers[n + 1].start if n + 1 < len(markers) else len(text)
-            k = bisect.bisect_right(cuts, c.end)
-            cut = cuts[k] if k < len(cuts) and cuts[k] < limit else limit
-            head, head_end, resume = find_head(text, c.end, cut)
+            limit = markers[n + 1].start if n < last else size
+            head, head_end, resume = find_head(text, c.end, _cut(cuts, c.end, limit) if cuts else limit)
             rule = self._place(c, block.start)
             cert = head_cert(c, head)
             if cert != "high":
                 self.warnings.append(Diagnostic(
                     "low-cert-head", f"head of {c.text.strip()} runs on with no sentence end; "
                     "its end is a guess", block.start))
-            section = self._open_section(c, block, head, head_end, cert)
-            if c.position == "alone" and not head and self._broken_heading(section):
+            entry = self._open_section(c, text[c.start:c.end], lines, head, head_end, cert)
+            section = entry.section
+            position = c.position
+            if position == "alone" and not head and self._broken_heading(section):
                 self.pending_head = section
             c.reason = f"{c.reason}; placed by {rule} at level {section.level}"
-            self.stack[-1].heading_line = c.position == "start" and resume >= len(text) and n + 1 == len(markers)
-            opened_here.append(self.stack[-1])
-            self._add_text(text[resume:limit], block, section.children)
-        for entry in opened_here:
-            if entry.cand.family == "enumeration" and entry.cand.inline:
-                entry.text_open = False
+            entry.heading_line = position == "start" and resume >= size and n == last
+            if section.inline and section.family == "enumeration":
+                inline_runs.append(entry)
+            if resume < limit:
+                rest = text[resume:limit].strip()
+                if rest:
+                    section.children.append(Paragraph(rest, lines))
+        for entry in inline_runs:  # an enumeration opened inside the paragraph ends with it
+            entry.text_open = False
 
     def _add_closing_aware(self, text: str, block: Block) -> None:
         """A paragraph that opens with 总之/同志们 closes the enumerations above it; one that
         opens back matter (名词解释, 附件：) closes every section."""
         opening = text.strip()
+        stack = self.stack
         if self.back_matter and len(opening) <= BACK_MATTER_MAX and opening.startswith(self.back_matter):
-            if self.stack:
-                self.stack.clear()
+            if stack:
+                self._close_from(0)
                 self.warnings.append(Diagnostic(
                     "back-matter", f"{opening[:8]} opens back matter: its list is a top-level run",
                     block.start, "info"))
         elif self.closing_words and opening.startswith(self.closing_words) and any(
-                e.cand.family == "enumeration" for e in self.stack):
-            while self.stack and self.stack[-1].cand.family == "enumeration":
-                self.stack.pop()
+                e.cand.style.family == "enumeration" for e in stack):
+            while stack and stack[-1].cand.style.family == "enumeration":
+                self._close_from(len(stack) - 1)
             self.warnings.append(Diagnostic(
                 "closing-paragraph", "a closing paragraph is attached to the enclosing section",
                 block.start, "info"))
-        self._add_text(text, block)
+        if opening:
+            self._container_for_text().append(Paragraph(opening, (block.start, block.end)))
+
+
+def _cut(cuts: list[int], end: int, limit: int) -> int:
+    """Where a head that starts at ``end`` must stop: the first cut after it, if that comes
+    before ``limit``."""
+    k = bisect.bisect_right(cuts, end)
+    return cuts[k] if k < len(cuts) and cuts[k] < limit else limit
+
+
+def _follows(open_c: Candidate, value: int | None) -> bool:
+    """A marker of ``value`` continues ``open_c``: it holds the next number, or it is a word
+    (最后) that continues whatever is open."""
+    return value is None or (open_c.value is not None and open_c.value == value - 1)
 
 
 def head_cert(c: Candidate, head: str) -> str:
@@ -294,32 +364,37 @@ def head_cert(c: Candidate, head: str) -> str:
     return "high"
 
 
-def number_sections(body: list[Node], doc_index: int) -> None:
-    """Give every section a stable id (``d1-s2.3``) and a line span covering its content."""
+def _last_line(section: Section) -> int:
+    """The last source line of a section: its own or its last-ending child's."""
+    last = section.lines[1]
+    for child in section.children:
+        end = child.lines[1]
+        if end > last:
+            last = end
+    return last
 
-    def walk(nodes: list[Node], prefix: str) -> None:
-        n = 0
-        for node in nodes:
-            if isinstance(node, Section):
-                n += 1
-                node.id = f"{prefix}{n}"
-                walk(node.children, f"{node.id}.")
-                last = node.lines[1]
-                for child in node.children:
-                    last = max(last, child.lines[1])
-                node.lines = (node.lines[0], last)
 
-    walk(body, f"d{doc_index}-s")
+_NO_MARKERS: list[Candidate] = []
+"""The markers of a block that has none (shared, never changed)."""
 
 
 def build_tree(blocks: list[Block], markers: list[Candidate], doc_index: int = 1,
                grammar: Grammar | None = None, cuts: dict[int, list[int]] | None = None) -> TreeResult:
-    """The body of one document: sections and paragraphs, with styles and warnings."""
+    """The body of one document: sections (with ids, ``d1-s2.3``, and the line span of their
+    content) and paragraphs, with styles and warnings."""
     by_block: dict[int, list[Candidate]] = {}
     for c in markers:
         by_block.setdefault(c.block, []).append(c)
-    builder = TreeBuilder(grammar.back_matter if grammar else (), grammar.closing_words if grammar else ())
+    builder = TreeBuilder(grammar.back_matter if grammar else (), grammar.closing_words if grammar else (),
+                          doc_index)
+    cuts = cuts or {}
     for b, block in enumerate(blocks):
-        builder.add_block(block, sorted(by_block.get(b, []), key=lambda c: c.start), (cuts or {}).get(b))
-    number_sections(builder.body, doc_index)
-    return TreeResult(builder.body, builder.styles, builder.warnings)
+        here = by_block.get(b, _NO_MARKERS)
+        if len(here) > 1:
+            here.sort(key=_start)
+        builder.add_block(block, here, cuts.get(b))
+    return builder.finish()
+
+
+def _start(c: Candidate) -> int:
+    return c.start
