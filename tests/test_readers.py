@@ -11,7 +11,7 @@ import pytest
 
 from speech2tei.errors import InputError
 from speech2tei.readers import looks_like_html, read_input
-from speech2tei.readers.docx import chinese_number, format_number
+from speech2tei.readers.docx import chinese_number, format_number, is_docx, read_docx
 from speech2tei.readers.html import read_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
@@ -329,3 +329,17 @@ def test_bold_numbered_lead_becomes_its_own_line() -> None:
             '<p><b>二、清明节</b>4月5日放假。</p><p><b>强调</b>这不是标题。</p>')
     lines = read_html(page).lines
     assert lines == ["一、春节：", "2月4日至10日放假调休，共7天。", "二、清明节", "4月5日放假。", "强调这不是标题。"]
+
+
+def test_a_zip_claiming_an_unknown_zip_version_is_refused_cleanly():
+    """A damaged header can claim zip version 6.4, which zipfile answers with
+    NotImplementedError: that is a damaged file, not an internal error."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("word/document.xml", "<w:document/>")
+    data = bytearray(buf.getvalue())
+    central = data.find(b"PK\x01\x02")
+    data[central + 6 : central + 8] = (64).to_bytes(2, "little")  # version needed to extract
+    assert not is_docx(bytes(data))
+    with pytest.raises(InputError, match="not a .docx"):
+        read_docx(bytes(data), "damaged.docx")

@@ -60,6 +60,11 @@ class Style:
     """(numId, ilvl) when the style itself carries numbering."""
 
 
+ZIP_ERRORS = (zipfile.BadZipFile, NotImplementedError, OSError, EOFError, ValueError)
+"""What zipfile raises on a damaged archive (NotImplementedError: a zip version or compression
+method it does not know, as a damaged header can claim)."""
+
+
 def is_docx(data: bytes) -> bool:
     """A zip archive holding word/document.xml."""
     if not data.startswith(b"PK\x03\x04"):
@@ -67,7 +72,7 @@ def is_docx(data: bytes) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             return DOCUMENT in zf.namelist()
-    except zipfile.BadZipFile:
+    except ZIP_ERRORS:
         return False
 
 
@@ -75,7 +80,7 @@ def read_docx(data: bytes, name: str = "<input>") -> DocxText:
     """Paragraph lines of a .docx, numbering markers written out, heading hints set."""
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except ZIP_ERRORS as exc:
         raise InputError("not a .docx file (not a zip archive)", path=name) from exc
     with zf:
         if DOCUMENT not in zf.namelist():
@@ -114,7 +119,7 @@ def parse_part(zf: zipfile.ZipFile, part: str, name: str,
     except etree.XMLSyntaxError as exc:
         raise InputError(f"broken .docx: {part} is not well-formed XML ({exc})", path=name) \
             from exc
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError, ValueError, zlib.error) as exc:
+    except (*ZIP_ERRORS, RuntimeError, zlib.error) as exc:
         raise InputError(f"broken .docx: cannot read {part} ({exc})", path=name) from exc
     return root
 
