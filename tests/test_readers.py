@@ -341,5 +341,5 @@ def test_a_zip_claiming_an_unknown_zip_version_is_refused_cleanly():
     central = data.find(b"PK\x01\x02")
     data[central + 6 : central + 8] = (64).to_bytes(2, "little")  # version needed to extract
     assert not is_docx(bytes(data))
-    with pytest.raises(InputError, match="not a .docx"):
+    with pytest.raises(InputError, match=r"not a \.docx"):
         read_docx(bytes(data), "damaged.docx")
