@@ -71,13 +71,18 @@ def convert_bytes(data: bytes, name: str = "<input>", options: Options | None = 
 def _convert(data: bytes, name: str, opts: Options, explain: list[Explained] | None) -> Conversion:
     grammar = opts.grammar or default_grammar()
     raw = read_input(data, name, fmt=opts.fmt, encoding=opts.encoding, errors=opts.errors)
+    ledger_input = raw.ledger_text if opts.check_lossless else ""
     cleaned = clean_lines(raw.lines, hints=raw.hints)
+    raw.lines = []  # the cleaned lines and the ledger's copy hold it all now
     split = split_documents(cleaned.lines, removed=cleaned.removed)
     conv = Conversion(source=raw.source, page_title=split.page_title, uploader=split.uploader,
                       removed=[*raw.removed, *cleaned.removed, *split.removed],
                       page_front=split.page_front)
-    for index, lines in enumerate(split.documents, 1):
-        conv.documents.append(parse_document(lines, index, grammar, explain))
+    del cleaned
+    documents = split.documents
+    for index in range(len(documents)):
+        lines, documents[index] = documents[index], []  # a parsed document's lines are let go
+        conv.documents.append(parse_document(lines, index + 1, grammar, explain))
     if not conv.documents:
         raise InputError("no text found", path=name)
     if opts.keep_boilerplate:
@@ -89,7 +94,7 @@ def _convert(data: bytes, name: str, opts: Options, explain: list[Explained] | N
             "decode-replaced", f"{len(raw.replaced)} undecodable bytes replaced by U+FFFD at byte offsets "
             f"{shown}{more}", None))
     if opts.check_lossless:
-        problems = check_nothing_lost(raw.ledger_text, conv)
+        problems = check_nothing_lost(ledger_input, conv)
         if problems:  # a bug of ours, not of the input: say so where the user sees it
             conv.warnings.append(Diagnostic(
                 "text-lost", "the output does not hold every character of the input: " + "; ".join(problems[:5]),
