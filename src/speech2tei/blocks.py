@@ -193,33 +193,50 @@ def _rejoin_letter_spacing(body: str, spans: list[tuple[int, int]]) -> list[str]
     return merged
 
 
-def _pieces(lines: list[Line]) -> tuple[list[_Piece], list[int]]:
-    """The non-blank lines as pieces, long lines split at their inline separators; and the
-    display width of every non-blank line (what ``wrap_width`` reads)."""
+def _pieces(lines: list[Line], raws: list[str]) -> list[_Piece]:
+    """The non-blank lines as pieces (``raws``: the lines without trailing blanks), long lines
+    split at their inline separators, with what hard wrapping is read from: indent and width."""
     split_min = _shapes().inline_split_min_chars
     pieces: list[_Piece] = []
-    widths: list[int] = []
     blank = False
-    for line in lines:
-        raw = line.text.rstrip()
+    for line, raw in zip(lines, raws, strict=True):
         if not raw:
             blank = True
             continue
         width = display_width(raw)
-        widths.append(width)
         body = raw.lstrip()
         indent = display_width(raw[: len(raw) - len(body)]) if len(body) < len(raw) else 0
-        segments = _segments(body) if len(body) >= split_min else None
-        if segments is None or len(segments) == 1:
-            pieces.append(_Piece(body if segments is None else segments[0], line.no, line.hint, indent, width,
-                                 blank, False))
-        else:
-            last = len(segments) - 1
-            for k, seg in enumerate(segments):
-                pieces.append(_Piece(seg, line.no, line.hint, indent if k == 0 else 0, width, blank and k == 0,
-                                     k < last))
+        segments = _segments(body) if len(body) >= split_min else [body]
+        last = len(segments) - 1
+        for k, seg in enumerate(segments):
+            pieces.append(_Piece(seg, line.no, line.hint, indent if k == 0 else 0, width, blank and k == 0,
+                                 k < last))
         blank = False
-    return pieces, widths
+    return pieces
+
+
+_Segment = tuple[str, int, str | None, bool]
+"""A piece of text that may be a paragraph, where hard wrapping plays no part: its text, line
+number, reader's hint and whether another segment of the same line follows."""
+
+
+def _line_segments(lines: list[Line], raws: list[str]) -> list[_Segment]:
+    """The non-blank lines as segments, long lines split at their inline separators (the
+    pieces of ``_pieces`` without what only hard wrapping asks)."""
+    split_min = _shapes().inline_split_min_chars
+    segments: list[_Segment] = []
+    for line, raw in zip(lines, raws, strict=True):
+        if not raw:
+            continue
+        body = raw.lstrip()
+        if len(body) < split_min:
+            segments.append((body, line.no, line.hint, False))
+            continue
+        parts = _segments(body)
+        last = len(parts) - 1
+        for k, part in enumerate(parts):
+            segments.append((part, line.no, line.hint, k < last))
+    return segments
 
 
 # --- Hard wrapping ----------------------------------------------------------------------
@@ -299,7 +316,7 @@ class _Paragraph:
     __slots__ = ("ahead", "at", "buffer", "close_quotes", "commas", "counted", "covered", "inner_end", "last_inner",
                  "length", "open_quotes", "parts")
 
-    def __init__(self, text: str, ahead: list[_Piece] | None = None, at: int = 0) -> None:
+    def __init__(self, text: str, ahead: list[_Segment] | None = None, at: int = 0) -> None:
         self.parts = [text]
         self.length = len(text)
         self.ahead = ahead or []
@@ -353,7 +370,7 @@ class _Paragraph:
         more: list[str] = []
         size, k = self.length, self.at + len(self.parts) - 1
         while size < 2 * self.length and k < len(self.ahead):
-            text = self.ahead[k].text.strip()
+            text = self.ahead[k][0].strip()
             more.append(text)
             size += len(text)
             k += 1
@@ -435,11 +452,14 @@ def make_blocks(lines: list[Line], *, wrap: bool | None = None) -> list[Block]:
     ``wrap`` forces hard-wrap joining on (True) or off (False); by default the document's
     line widths decide.
     """
-    pieces, widths = _pieces(lines)
+    raws = [line.text.rstrip() for line in lines]
+    widths = [display_width(raw) for raw in raws if raw]
     width = _wrap_width(widths) if wrap is not False else None
     if wrap and width is None:
-        width = max((p.width for p in pieces), default=0)
-    return _join_wrapped(pieces, width) if width is not None else _join_page_breaks(pieces)
+        width = max(widths, default=0)
+    if width is not None:
+        return _join_wrapped(_pieces(lines, raws), width)
+    return _join_page_breaks(_line_segments(lines, raws))
 
 
 def _join_wrapped(pieces: list[_Piece], width: int) -> list[Block]:
@@ -466,30 +486,30 @@ def _finish(blocks: list[Block], parts: list[str]) -> None:
         blocks[-1].text = "".join(parts)
 
 
-def _join_page_breaks(pieces: list[_Piece]) -> list[Block]:
+def _join_page_breaks(segments: list[_Segment]) -> list[Block]:
     """One paragraph per line, except sentences cut by a page break, which are joined."""
     blocks: list[Block] = []
     growing: _Paragraph | None = None  # the last block, once a piece was joined to it or asked
     sentence_end = _shapes().sentence_end
     joinable = False  # the last block may be continued (not a heading, not an inline segment)
     after_fragment = False
-    for n, piece in enumerate(pieces):
-        text = piece.text.strip()
-        if joinable and not piece.hint and (growing is not None or blocks[-1].text[-1:] not in sentence_end):
+    for n, (raw, no, hint, inline_after) in enumerate(segments):
+        text = raw.strip()
+        if joinable and not hint and (growing is not None or blocks[-1].text[-1:] not in sentence_end):
             if growing is None:
-                growing = _Paragraph(blocks[-1].text, pieces, n)
+                growing = _Paragraph(blocks[-1].text, segments, n)
             if _continues(growing, text, after_fragment):
                 growing.append(text)
-                blocks[-1].end = piece.no
+                blocks[-1].end = no
                 after_fragment = _is_fragment(text)
-                joinable = not piece.inline_after
+                joinable = not inline_after
                 continue
         if growing is not None:
             blocks[-1].text = growing.text
             growing = None
-        blocks.append(Block(text, piece.no, piece.no, piece.hint))  # type: ignore[arg-type]
+        blocks.append(Block(text, no, no, hint))  # type: ignore[arg-type]
         after_fragment = False
-        joinable = not piece.inline_after and not piece.hint
+        joinable = not inline_after and not hint
     if growing is not None:
         blocks[-1].text = growing.text
     return blocks

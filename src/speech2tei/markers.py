@@ -226,34 +226,26 @@ FAR = 10**9
 _LINE_POSITIONS = frozenset(("start", "alone"))
 
 
-def _window(c: Candidate) -> int:
-    """Paragraph-initial headings may be far apart; inline enumerations stay close."""
-    return FAR if c.position in _LINE_POSITIONS and c.style.family == "heading" else RUN_WINDOW
-
-
 def _select_in_sequence(seq: list[Candidate], cut_block: int | None = None) -> None:
     """Accept members of runs: v follows v-1, or v-1 is followed by v, within a window.
 
     One pass, carrying the last accepted member along: linear in the candidates but for the
     look-ahead of ``_next_member``, which stops at the next member or at a restart of the
-    same number. The windows are worked out once per candidate."""
-    windows = [_window(c) for c in seq]
-    prev = -1  # the index of the last member accepted
+    same number. The windows are worked out once per candidate: paragraph-initial headings
+    may be far apart, inline enumerations stay close."""
+    windows = [FAR if c.position in _LINE_POSITIONS and c.style.family == "heading" else RUN_WINDOW for c in seq]
+    prev: Candidate | None = None  # the last member accepted
+    prev_window = 0
     for i, c in enumerate(seq):
-        if prev >= 0 and _continues(seq[prev], windows[prev], c, windows[i]):
-            c.accepted, c.reason = True, f"continues {seq[prev].text}"
+        value = c.value
+        if prev is not None and value is not None and prev.value == value - 1 \
+                and c.offset - prev.offset <= max(prev_window, windows[i]) \
+                and (c.position != "comma" or (prev.block == c.block and not c.style.sentence_only)):
+            c.accepted, c.reason = True, f"continues {prev.text}"
         else:
-            _decide(seq, windows, i, seq[prev] if prev >= 0 else None, cut_block)
+            _decide(seq, windows, i, prev, cut_block)
         if c.accepted:
-            prev = i
-
-
-def _continues(prev: Candidate, prev_window: int, c: Candidate, window: int) -> bool:
-    """``c`` holds the number after ``prev``'s, within the window, and not after a mere comma
-    unless in the same paragraph (and the style allows it)."""
-    return (c.value is not None and prev.value is not None and prev.value == c.value - 1
-            and c.offset - prev.offset <= max(prev_window, window)
-            and (c.position != "comma" or (prev.block == c.block and not c.style.sentence_only)))
+            prev, prev_window = c, windows[i]
 
 
 def _decide(seq: list[Candidate], windows: list[int], i: int, prev: Candidate | None,

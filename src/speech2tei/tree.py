@@ -161,6 +161,11 @@ class TreeBuilder:
     def _place(self, c: Candidate, line: int) -> str:
         """Pop the stack to where ``c`` belongs; return the rule that decided it."""
         stack = self.stack
+        if stack:  # most markers continue the innermost section: no need to look further
+            top = stack[-1].cand
+            if top.style is c.style and top.delim == c.delim and _follows(top, c.value):
+                self._close_from(len(stack) - 1)
+                return "continuation"
         i = self._continuation_index(c)
         if i is not None:
             self._close_from(i)
@@ -298,7 +303,7 @@ class TreeBuilder:
             limit = markers[n + 1].start if n < last else size
             head, head_end, resume = find_head(text, c.end, _cut(cuts, c.end, limit) if cuts else limit)
             rule = self._place(c, block.start)
-            cert = head_cert(c, head)
+            cert = "high" if c.position in _LINE_POSITIONS and not c.cut_off else head_cert(c, head)
             if cert != "high":
                 self.warnings.append(Diagnostic(
                     "low-cert-head", f"head of {c.text.strip()} runs on with no sentence end; "
@@ -374,6 +379,8 @@ def _last_line(section: Section) -> int:
     return last
 
 
+_LINE_POSITIONS = frozenset(("start", "alone"))
+"""Paragraph-initial markers: their heads are sure (``head_cert``)."""
 _NO_MARKERS: list[Candidate] = []
 """The markers of a block that has none (shared, never changed)."""
 
