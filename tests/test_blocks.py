@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pages_helpers import FIXTURES, chars, fixture_lines, raw_lines
 
-from speech2tei.blocks import continues_sentence, make_blocks, wrap_width
+from speech2tei.blocks import (
+    _continues,
+    _Paragraph,
+    _segments,
+    _wrap_width,
+    continues_sentence,
+    has_inner_sentence_end,
+    is_prose,
+    make_blocks,
+    starts_with_marker,
+    wrap_width,
+)
 from speech2tei.model import Block, Line
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -210,3 +222,70 @@ def test_a_line_that_stops_inside_a_quotation_goes_on() -> None:
              Line("8.下一条。", 4)]
     joined = "7.“双向对接”：企业找技术、成果找市场“双向对接”的简称。"
     assert [b.text for b in make_blocks(lines)] == [joined, "8.下一条。"]
+
+
+# --- Long paragraphs: joined once, counted piece by piece ------------------------------------
+
+_PIECE = st.text(alphabet="一二三、。，,：；“”1.PM啊工作 \u3000#", min_size=1, max_size=30).map(str.strip).filter(bool)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECE, min_size=1, max_size=8), _PIECE, st.booleans())
+def test_a_paragraph_read_piece_by_piece_answers_as_its_whole_text(parts, following, after_fragment):
+    """The running counts of a paragraph being assembled (and its marker check on a buffer)
+    say what the functions say of the joined text."""
+    segments = [(part, no, None, False) for no, part in enumerate(parts, 1)]
+    paragraph = _Paragraph(parts[0], segments, 1)
+    for part in parts[1:]:
+        paragraph.append(part)
+    whole = "".join(parts)
+    assert paragraph.text == whole
+    assert paragraph.is_prose() == is_prose(whole)
+    assert paragraph.starts_with_marker() == starts_with_marker(whole)
+    assert _continues(paragraph, following, after_fragment) == continues_sentence(
+        whole, following, after_fragment=after_fragment)
+
+
+def test_prose_rules_on_single_texts():
+    assert is_prose("今年以来，全市上下共同努力。各项工作取得新进展")  # a sentence end inside
+    assert not is_prose("一、统一思想，提高认识，切实增强做好工作的责任感和使命感")  # numbered: a heading
+    assert is_prose("全市上下共同努力，各项工作取得新进展，成绩来之不易，经济社会发展的质量和效益不断提升")  # clauses
+    assert not is_prose("关于进一步加强城市道路养护工作的意见")
+    assert has_inner_sentence_end("甲。乙") and not has_inner_sentence_end("甲乙。")
+
+
+def test_a_line_without_blanks_is_one_segment():
+    line = "各地要抓紧制定实施方案" * 8
+    assert _segments(line) == [line]
+    spaced = "各地要抓紧制定实施方案，明确目标任务。  一、总体要求和主要目标，明确时间节点和具体措施安排"
+    assert _segments(spaced) == ["各地要抓紧制定实施方案，明确目标任务。",
+                                 "一、总体要求和主要目标，明确时间节点和具体措施安排"]
+
+
+def _wrap_width_by_list(widths: list[int]) -> int | None:
+    """The width rule read line by line (what ``_wrap_width`` reads from counts)."""
+    wide = [w for w in widths if w >= 40]
+    if not wide:
+        return None
+    counts = Counter(wide)
+    top = max(counts.values())
+    width = max(w for w, c in counts.items() if c == top)
+    band = sum(1 for w in widths if width - 2 <= w <= width + 1)
+    over = sum(1 for w in widths if w > width + 2)
+    if band < 5 or band < 0.15 * len(widths) or over > max(1, 0.02 * len(widths)):
+        return None
+    return width
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(0, 130), st.sampled_from([76, 78, 79, 80])), max_size=60))
+def test_wrap_width_from_counts_is_the_line_by_line_rule(widths):
+    assert _wrap_width(widths) == _wrap_width_by_list(widths)
+
+
+def test_a_long_wrapped_paragraph_is_one_block():
+    lines = [Line("　　" + "社区文化服务工作" * 5, 1)] + [Line("社区文化服务工作" * 5, n) for n in range(2, 400)]
+    blocks = make_blocks(lines)
+    assert len(blocks) == 1
+    assert (blocks[0].start, blocks[0].end) == (1, 399)
+    assert blocks[0].text == "".join(line.text.strip() for line in lines)

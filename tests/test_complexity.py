@@ -32,6 +32,20 @@ CJK = "一二三四五六七八九"
 TEN_STYLES = ("一、", "（一）", "1.", "（1）", "①", "⑴", "第一，", "首先，", "一是", "其一，")
 
 
+WORDS = "加强推进建设发展改革创新服务管理工作群众基层组织制度体系能力水平质量效益安全环境保障落实"
+
+
+def prose(i: int, size: int) -> str:
+    """``size`` characters of WORDS, different for every ``i`` (a line repeated many times is
+    page furniture, which cleaning removes)."""
+    x = i * 2654435761 % 2**32
+    out = []
+    for _ in range(size):
+        x = (x * 1103515245 + 12345) % 2**31
+        out.append(WORDS[x % len(WORDS)])
+    return "".join(out)
+
+
 def cjk(n: int) -> str:
     tens, ones = divmod(n % 99 + 1, 10)
     return ("" if tens < 2 else CJK[tens - 1]) + ("十" if tens else "") + (CJK[ones - 1] if ones else "")
@@ -61,6 +75,11 @@ CASES: dict[str, tuple[Callable[[int], str], int]] = {
     "open-quotes": (lambda n: "一、" + "“" * n, 20_000),
     "colons": (lambda n: "：" * n + "一是", 20_000),
     "spaces-before-marker": (lambda n: "。" + "\u3000" * n + "一是。" + " " * n + "二是。", 20_000),
+    # one paragraph over many lines: joined once, and what is asked of it counted line by line
+    "wrapped-paragraph": (lambda n: "".join(f"{prose(i, 39)}，\n" for i in range(n)), 2_000),
+    "comma-lines": (lambda n: "".join(f"{prose(i, 20 + i % 37)}，\n" for i in range(n)), 2_000),
+    "open-quote-lines": (lambda n: "".join(f"他说“{prose(i, 10 + i % 13)}\n" for i in range(n)), 2_000),
+    "fragment-lines": (lambda n: "细颗粒物PM\n" + "2.5\n" * n, 2_000),
 }
 
 CHILD = """

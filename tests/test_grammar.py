@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from speech2tei.errors import GrammarError
-from speech2tei.grammar import arabic_value, cjk_value, default_grammar, load_grammar, numeral_value
+from speech2tei.grammar import (
+    _never_newline,
+    arabic_value,
+    cjk_value,
+    default_grammar,
+    load_grammar,
+    numeral_value,
+    sre_parse,
+)
 
 CJK_CASES = [
     ("一", 1), ("九", 9), ("十", 10), ("十一", 11), ("十九", 19), ("二十", 20), ("二十一", 21),
@@ -83,3 +94,56 @@ def test_bad_rules_files_give_clear_errors(tmp_path: Path, content: str, message
         load_grammar(rules)
     assert message in str(err.value)
     assert str(rules) in str(err.value)
+
+
+# --- The combined regex ------------------------------------------------------------------------
+
+_LEADISH = "一二三十、（）()1２.．，,：；。是要第其首先最后另一方面甲①⑴ \u3000个问题部分条类"
+
+
+def plain_matches(grammar, text: str) -> list[tuple[int, int, str]]:
+    """The matches of the styles as one plain alternation, tried in table order."""
+    plain = re.compile("|".join(f"(?P<{s.group}>{s.pattern})" for s in grammar.styles))
+    return [(m.start(), m.end(), grammar.by_group[m.lastgroup].name) for m in plain.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_LEADISH, max_size=60))
+def test_the_bucketed_regex_finds_what_the_plain_alternation_finds(text):
+    grammar = default_grammar()
+    found = [(m.start(), m.end(), grammar.by_index[m.lastindex].style.name) for m in grammar.regex.finditer(text)]
+    assert found == plain_matches(grammar, text)
+
+
+def test_every_copy_of_a_style_reads_its_own_numeral_and_delimiter():
+    grammar = default_grammar()
+    copies = {kind.style.name for kind in grammar.by_index.values()}
+    assert copies == {s.name for s in grammar.styles}
+    assert len(grammar.by_index) > len(grammar.styles)  # 一 opens several buckets' styles
+    names = {index: name for name, index in grammar.regex.groupindex.items()}
+    for index, kind in grammar.by_index.items():
+        assert names[kind.num] == f"{names[index]}_num"
+        assert names[kind.delim] == f"{names[index]}_delim"
+
+
+def test_a_style_remembers_the_values_it_read():
+    kind = next(k for k in default_grammar().by_index.values() if k.style.name == "cn-dun")
+    assert kind.value_of("二十一") == 21 and kind.values["二十一"] == 21
+    assert kind.value_of("十十") is None and "十十" in kind.values
+
+
+@pytest.mark.parametrize(("pattern", "safe"), [
+    (r"(?P<num>\d+)(?P<delim>[.、])", True), (r"(?P<num>[一二])(?=[ \t]*$)", True), (r"\b(?P<num>\w)", True),
+    (r"(?P<num>\d)\s", False), (r"(?P<num>\d).", False), (r"(?P<num>\d)[^、]", False), (r"(?P<num>\d)\Z", False),
+    (r"(?P<num>\d)\n", False), (r"(?P<num>\d)(?![\n-z])", False),
+])
+def test_a_pattern_that_may_meet_a_newline_keeps_the_search_per_paragraph(pattern, safe):
+    assert _never_newline(list(sre_parse.parse(pattern))) is safe
+
+
+def test_a_user_style_that_reads_blanks_keeps_the_search_per_paragraph(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("styles:\n  - name: dash\n    pattern: '(?P<num>[0-9]{1,2})(?P<delim>\\s?-)'\n"
+                     "    numeral: arabic\n    family: heading\n", encoding="utf-8")
+    assert load_grammar(rules).doc_regex is None
+    assert default_grammar().doc_regex is not None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from dataclasses import replace
 
-from speech2tei.grammar import default_grammar
-from speech2tei.markers import find_candidates, select_markers
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from speech2tei.grammar import Grammar, default_grammar
+from speech2tei.markers import _position, find_candidates, select_markers
 from speech2tei.model import Block
 
 
@@ -92,3 +96,40 @@ def test_markers_after_closing_brackets_count_as_a_run_of_three() -> None:
 def test_a_year_after_an_arabic_marker_is_a_head_not_a_decimal() -> None:
     text = "具体措施：1．2020年底前出台办法。（财政部负责）2．2021年6月底前完成清理。"
     assert accepted(text) == ["1．", "2．"]
+
+
+# --- One search over the document ------------------------------------------------------------
+
+_MARKERISH = "一二三十、（）()1２.．，,：；。！“”是要第其首先最后方面甲①⑴ \u3000加强领导"
+
+
+def candidates(texts: list[str], grammar: Grammar) -> list[tuple]:
+    blocks = [Block(text, n, n) for n, text in enumerate(texts, 1)]
+    return [(c.block, c.start, c.end, c.style.name, c.value, c.text, c.delim, c.position, c.offset, c.doubtful)
+            for c in find_candidates(blocks, grammar)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=_MARKERISH, max_size=40), max_size=8))
+def test_one_search_over_the_document_finds_what_a_search_per_paragraph_finds(texts):
+    grammar = default_grammar()
+    assert grammar.doc_regex is not None
+    assert candidates(texts, grammar) == candidates(texts, replace(grammar, doc_regex=None))
+
+
+def test_a_paragraph_holding_a_newline_is_searched_on_its_own():
+    grammar = default_grammar()
+    texts = ["一、总体要求\n二、主要目标", "（一）加强领导。一是学习；二是落实。", "三"]
+    found = candidates(texts, grammar)
+    assert found == candidates(texts, replace(grammar, doc_regex=None))
+    assert [(block, text) for block, _, _, _, _, text, *_ in found] == [
+        (0, "一、"), (0, "二、"), (1, "（一）"), (1, "一是"), (1, "二是"), (2, "三")]
+
+
+@pytest.mark.parametrize(("text", "position"), [
+    ("一是", "start"), ("\u3000 一是", "start"), ("好。一是", "sentence"), ("好：一是", "sentence"),
+    ("好。”一是", "sentence"), ("好……一是", "sentence"), ("好..一是", "sentence"), ("好.一是", None),
+    ("（负责）一是", "bracket"), ("好，一是", "comma"), ("好一是", None), ("好 一是", None),
+])
+def test_where_a_marker_stands(text, position):
+    assert _position(text, text.index("一是")) == position

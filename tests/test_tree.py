@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from conftest import convert_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from speech2tei import convert_bytes
 from speech2tei.model import Paragraph, Section, iter_sections
+from speech2tei.pipeline import Explained
 from speech2tei.tree import find_head
 
 
@@ -102,3 +106,51 @@ def test_a_run_cut_off_by_a_truncated_text_is_kept_with_medium_cert() -> None:
 def test_back_matter_list_is_top_level() -> None:
     text = "标题\n一、甲\n二、乙\n（一）丙\n名词解释\n1.术语一：说明。\n2.术语二：说明。\n"
     assert shape(text)[-2:] == [(1, "1.", "术语一：说明"), (1, "2.", "术语二：说明")]
+
+
+def test_every_value_of_a_section_lands_in_its_field() -> None:
+    """Sections are made with positional arguments: each must land in the right field."""
+    doc = convert_text("标题\n一、总体要求\n主要有：一是稳；二是进。\n").documents[0]
+    top = doc.body[0]
+    assert isinstance(top, Section)
+    inline = top.children[1]
+    assert isinstance(inline, Section)
+    assert (inline.marker, inline.style, inline.family, inline.value, inline.level, inline.head, inline.head_end,
+            inline.inline, inline.cert, inline.lines, inline.id, inline.delimiter) == (
+        "一是", "yi-shi", "enumeration", 1, 2, "稳", "；", True, "high", (3, 3), "d1-s1.1", "")
+    assert (top.marker, top.delimiter, top.id, top.lines, top.children[0]) == (
+        "一、", "、", "d1-s1", (2, 3), Paragraph("主要有：", (3, 3)))
+
+
+def ids_by_walking(nodes: list, prefix: str) -> list[str]:
+    """Ids as a walk of the finished tree numbers the sections (among their siblings)."""
+    out = []
+    n = 0
+    for node in nodes:
+        if isinstance(node, Section):
+            n += 1
+            out.append(f"{prefix}{n}")
+            out.extend(ids_by_walking(node.children, f"{prefix}{n}."))
+    return out
+
+
+_LINES = ["一、总体要求", "（一）指导思想", "1.加强领导", "一是学习；二是落实。", "正文一段。", "二、重点任务",
+          "（二）基本原则", "首先，要抓重点。其次，要抓落实。", "名词解释", "1.术语：说明。", "总之，要抓好。",
+          "## 三", "加强领导。后文", "第一部分 形势"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_LINES), max_size=25))
+def test_ids_and_spans_are_those_of_the_finished_tree(lines: list[str]) -> None:
+    """Ids are given as sections open and spans as they close: they must be what the
+    finished tree says (the numbering of a walk; the marker's lines and the children's)."""
+    explained: list[Explained] = []
+    conv = convert_bytes(("标题\n" + "\n".join(lines) + "\n").encode(), "t.txt", explain=explained)
+    doc, blocks = conv.documents[0], explained[0].blocks
+    sections = list(iter_sections(doc.body))
+    assert [s.id for s in sections] == ids_by_walking(doc.body, "d1-s")
+    markers = [c for c in explained[0].candidates if c.accepted]
+    assert len(markers) == len(sections)
+    for section, c in zip(sections, markers, strict=True):
+        own = blocks[c.block + 1 if c.position == "alone" and section.head else c.block]
+        assert section.lines == (blocks[c.block].start, max([own.end] + [n.lines[1] for n in section.children]))

@@ -123,9 +123,7 @@ class TreeBuilder:
         to a section once it is closed, so its line span is final."""
         stack = self.stack
         while len(stack) > i:
-            section = stack.pop().section
-            if section.children:
-                section.lines = (section.lines[0], _last_line(section))
+            _close(stack.pop().section)
 
     def finish(self) -> TreeResult:
         """Close every open section; the body, styles and warnings of the document."""
@@ -164,7 +162,7 @@ class TreeBuilder:
         if stack:  # most markers continue the innermost section: no need to look further
             top = stack[-1].cand
             if top.style is c.style and top.delim == c.delim and _follows(top, c.value):
-                self._close_from(len(stack) - 1)
+                _close(stack.pop().section)
                 return "continuation"
         i = self._continuation_index(c)
         if i is not None:
@@ -369,14 +367,16 @@ def head_cert(c: Candidate, head: str) -> str:
     return "high"
 
 
-def _last_line(section: Section) -> int:
-    """The last source line of a section: its own or its last-ending child's."""
-    last = section.lines[1]
-    for child in section.children:
-        end = child.lines[1]
-        if end > last:
-            last = end
-    return last
+def _close(section: Section) -> None:
+    """A section's line span covers its content, once nothing more can be added to it: its
+    own lines or its last-ending child's."""
+    if section.children:
+        last = section.lines[1]
+        for child in section.children:
+            end = child.lines[1]
+            if end > last:
+                last = end
+        section.lines = (section.lines[0], last)
 
 
 _LINE_POSITIONS = frozenset(("start", "alone"))
