@@ -285,6 +285,9 @@ def _title_like(text: str, limit: int) -> bool:
 
 # --- Reading the front ------------------------------------------------------------------
 
+TITLE_LOOKAHEAD = 3
+"""How many blocks after a second title line may show that the title block goes on."""
+
 
 @dataclass(slots=True)
 class _Reader:
@@ -399,11 +402,11 @@ def extract_front(blocks: list[Block]) -> Front:
 
 def _split_catalogue_body(blocks: list[Block]) -> list[Block]:
     """【 正  文 】同志们：… — the body field label becomes a block of its own, so the text
-    after it is read like any first paragraph."""
+    after it is read like any first paragraph. (Only the front blocks can hold it.)"""
     limit = page_rules()["front"]["max_front_blocks"]
     out: list[Block] = []
-    for index, block in enumerate(blocks):
-        field_ = _catalogue(block.text) if index < limit else None
+    for block in blocks[:limit]:
+        field_ = _catalogue(block.text)
         if field_ and field_[0] == "body" and field_[1].strip():
             value = field_[1]
             out.append(Block(block.text[: len(block.text) - len(value)].rstrip(), block.start, block.start,
@@ -411,6 +414,7 @@ def _split_catalogue_body(blocks: list[Block]) -> list[Block]:
             out.append(Block(value.strip(), block.start, block.end))
         else:
             out.append(block)
+    out.extend(blocks[limit:])
     return out
 
 
@@ -419,7 +423,9 @@ def _read_front(blocks: list[Block], reader: _Reader) -> int:
     limit = page_rules()["front"]["max_front_blocks"]
     index = 0
     while index < len(blocks) and index < limit:
-        if not _read_front_block(blocks[index], reader, blocks[index + 1:]):
+        # only the next few blocks tell whether a title goes on (``_title_continues``): a
+        # slice of those, not a copy of the rest of the document for every front block
+        if not _read_front_block(blocks[index], reader, blocks[index + 1:index + 1 + TITLE_LOOKAHEAD]):
             return index
         index += 1
         if reader.front and reader.front[-1].kind == "salute":
@@ -538,7 +544,7 @@ def _title_continues(text: str, following: list[Block]) -> bool:
     """A second title line: short, and the title block goes on after it (subtitle, date, …)."""
     if not _title_like(text, page_rules()["front"]["title_line_max_chars"]) or is_prose(text):
         return False
-    for block in following[:3]:
+    for block in following[:TITLE_LOOKAHEAD]:
         nxt = block.text.strip()
         if is_subtitle(nxt) or is_date_line(nxt) or is_salutation(nxt) or _catalogue(nxt) \
                 or _compiled("doc_number").match(nxt) or speaker_of(nxt):
