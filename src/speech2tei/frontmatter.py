@@ -409,7 +409,7 @@ def extract_front(blocks: list[Block]) -> Front:
 
 def _split_catalogue_body(blocks: list[Block]) -> list[Block]:
     """【 正  文 】同志们：… — the body field label becomes a block of its own, so the text
-    after it is read like any first paragraph."""
+    after it is read like any first paragraph. (Only the front blocks can hold it.)"""
     limit = page_rules()["front"]["max_front_blocks"]
     out: list[Block] = []
     for block in blocks[:limit]:

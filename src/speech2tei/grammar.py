@@ -402,11 +402,15 @@ def _bucketed(styles: list[Style], firsts: list[set[str]], starts: set[str]) -> 
 
 
 def _style_copy(style: Style, copy: int) -> str:
-    """The style's pattern in its own group; copies after the first rename their groups."""
-    if copy == 0:
-        return f"(?P<{style.group}>{style.pattern})"
-    name = f"{style.group}c{copy}"
-    pattern = style.pattern.replace(f"(?P<{style.group}_", f"(?P<{name}_")
+    """The style's pattern in its own group; copies after the first rename their groups. Only
+    the numeral and the delimiter are read from a match: other groups (``kind``) capture
+    nothing, as every group makes each match cost more."""
+    name = style.group if copy == 0 else f"{style.group}c{copy}"
+
+    def group(m: re.Match[str]) -> str:
+        return f"(?P<{name}_{m.group(1)}>" if m.group(1) in ("num", "delim") else "(?:"
+
+    pattern = re.sub(rf"\(\?P<{style.group}_(\w+)>", group, style.pattern)
     return f"(?P<{name}>{pattern})"
 
 

@@ -111,25 +111,19 @@ def _runs_on_from_heading(text: str, heading_end: int, start: int) -> bool:
     return _SENTENCE_END_RE.search(text, heading_end, start) is None
 
 
-def _listed_false_hit(text: str, end: int, grammar: Grammar) -> bool:
-    """A set phrase of the grammar's false-hit list around a marker ending at ``end``
-    (一是一，二是二); numbers inside text (一、二季度, 1、2、3) are told by ``StyleMatch.follows``."""
-    phrases = grammar.false_after_re
-    return phrases is not None and phrases.search(text[end - 2:end + 6]) is not None
-
-
 def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
     """Every match of the grammar that stands where a marker can stand, in document order."""
     texts = [block.text for block in blocks]
     found: list[Candidate] = []
-    by_index = grammar.by_index
+    by_index, phrases = grammar.by_index, grammar.false_after_re
     current, text, heading_end = -1, "", -1
     for b, base, offset, match in _matches(texts, grammar):
         if b != current:
             current, text = b, texts[b]
             heading_end = -1  # end of the last heading marker whose head has not ended yet
         kind = by_index[match.lastindex]  # type: ignore[index]
-        start, end = match.start() - base, match.end() - base
+        start, end = match.span()
+        start, end = start - base, end - base
         position = "start" if start == 0 else _position(text, start)
         if position is None:
             if not _runs_on_from_heading(text, heading_end, start):
@@ -148,8 +142,9 @@ def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
             value = kind.value_of(numeral)
         if value is None and not kind.word:
             continue
+        # a number inside text (一、二季度, 1、2、3) or a listed set phrase (一是一，二是二)
         doubtful = (kind.follows is not None and kind.follows.match(text, end) is not None) \
-            or _listed_false_hit(text, end, grammar)
+            or (phrases is not None and phrases.search(text[end - 2:end + 6]) is not None)
         if position == "start" and _BLANK_TAIL.match(text, end) is not None:
             position = "alone"
         whole, delim = match.group(0, kind.delim)
