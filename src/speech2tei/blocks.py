@@ -203,9 +203,7 @@ def _pieces(lines: list[Line], raws: list[str]) -> list[_Piece]:
         if not raw:
             blank = True
             continue
-        width = display_width(raw)
-        body = raw.lstrip()
-        indent = display_width(raw[: len(raw) - len(body)]) if len(body) < len(raw) else 0
+        width, indent, body = display_width(raw), indent_width(raw), raw.lstrip()
         segments = _segments(body) if len(body) >= split_min else [body]
         last = len(segments) - 1
         for k, seg in enumerate(segments):

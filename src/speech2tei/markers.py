@@ -1,7 +1,8 @@
 """Stage 6: find numbering markers in the blocks of one document, and keep the real ones.
 
-Two passes. ``find_candidates`` makes one regex pass per block and keeps every match that
-stands where a marker can stand: at the start of the paragraph, or inline after a sentence end
+Two passes. ``find_candidates`` makes one regex pass over the blocks (over the whole document
+at once where the grammar allows it, else block by block) and keeps every match that stands
+where a marker can stand: at the start of the paragraph, or inline after a sentence end
 or a colon (。；：！？), or after a closing bracket. ``select_markers`` then keeps the
 candidates that the numbering itself supports: a paragraph-initial heading (一、) may stand
 alone, but an enumeration (一是, 第一，, 首先) counts only as a member of a run (a 二是 follows,

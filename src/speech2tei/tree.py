@@ -222,7 +222,7 @@ class TreeBuilder:
                 "numbering-order", f"{c.text.strip()} follows {prev.text.strip()}: numbers go back", line))
 
     def _open_section(self, c: Candidate, marker: str, lines: tuple[int, int], head: str, head_end: str,
-                      cert: str) -> _Open:
+                      cert: str, heading_line: bool = False) -> _Open:
         """Add the section ``c`` opens below the innermost open one, with its id, and push it."""
         stack = self.stack
         style = c.style
@@ -245,7 +245,7 @@ class TreeBuilder:
         section = Section(marker, name, style.family, c.value, level, head, head_end,  # type: ignore[arg-type]
                           c.position in INLINE_POSITIONS, cert, lines, [], ident, c.delim)  # type: ignore[arg-type]
         container.append(section)
-        entry = _Open(section, c, True, False, style.sequence, 0)
+        entry = _Open(section, c, True, heading_line, style.sequence, 0)
         stack.append(entry)
         if name not in self.styles:
             self.styles[name] = level
@@ -296,23 +296,25 @@ class TreeBuilder:
             self._add_text(text[skip: markers[0].start], block)
         size, last = len(text), len(markers) - 1
         lines = (block.start, block.end)
+        line = block.start
+        place, open_section = self._place, self._open_section
         inline_runs: list[_Open] = []
         for n, c in enumerate(markers):
             limit = markers[n + 1].start if n < last else size
             head, head_end, resume = find_head(text, c.end, _cut(cuts, c.end, limit) if cuts else limit)
-            rule = self._place(c, block.start)
-            cert = "high" if c.position in _LINE_POSITIONS and not c.cut_off else head_cert(c, head)
+            rule = place(c, line)
+            position = c.position
+            cert = "high" if position in _LINE_POSITIONS and not c.cut_off else head_cert(c, head)
             if cert != "high":
                 self.warnings.append(Diagnostic(
                     "low-cert-head", f"head of {c.text.strip()} runs on with no sentence end; "
-                    "its end is a guess", block.start))
-            entry = self._open_section(c, text[c.start:c.end], lines, head, head_end, cert)
+                    "its end is a guess", line))
+            heading_line = position == "start" and resume >= size and n == last
+            entry = open_section(c, text[c.start:c.end], lines, head, head_end, cert, heading_line)
             section = entry.section
-            position = c.position
             if position == "alone" and not head and self._broken_heading(section):
                 self.pending_head = section
             c.reason = f"{c.reason}; placed by {rule} at level {section.level}"
-            entry.heading_line = position == "start" and resume >= size and n == last
             if section.inline and section.family == "enumeration":
                 inline_runs.append(entry)
             if resume < limit:
