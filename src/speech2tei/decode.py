@@ -206,11 +206,7 @@ def decode_or_locate(data: bytes, codec: str) -> tuple[str | None, int | None]:
 
 def first_error(data: bytes, codec: str) -> int | None:
     """Offset of the first byte ``codec`` cannot decode, or None when all of it decodes."""
-    try:
-        data.decode(codec)
-    except UnicodeDecodeError as exc:
-        return exc.start
-    return None
+    return decode_or_locate(data, codec)[1]
 
 
 GB_SAMPLE = 64 * 1024

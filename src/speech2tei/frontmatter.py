@@ -42,9 +42,6 @@ class Front:
 
 # --- Dates ------------------------------------------------------------------------------
 
-LOOK_AHEAD = 3
-"""Blocks after a title line looked at to see whether the title goes on (a two-line title)."""
-
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "O": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4,
               "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _DATE_RE = re.compile(
@@ -287,6 +284,9 @@ def _title_like(text: str, limit: int) -> bool:
 
 
 # --- Reading the front ------------------------------------------------------------------
+
+LOOK_AHEAD = 3
+"""Blocks after a title line looked at to see whether the title goes on (a two-line title)."""
 
 
 @dataclass(slots=True)

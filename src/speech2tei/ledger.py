@@ -20,24 +20,21 @@ from collections import Counter
 from collections.abc import Iterator
 from operator import itemgetter
 
-from .model import Conversion, Node, Section, document_text
+from .model import Conversion, Node, Section
 
 Piece = tuple[int, str]
 """A piece of output text and the source line it starts on."""
 
 
+def visible_text(text: str) -> str:
+    """The characters that count, in order: everything but whitespace (``str.split()`` drops
+    exactly the ``isspace()`` characters)."""
+    return "".join(text.split())
+
+
 def visible(text: str) -> Counter[str]:
-    """Multiset of the characters that count: everything but whitespace."""
-    return Counter("".join(text.split()))  # str.split() drops exactly the isspace() characters
-
-
-def output_characters(conv: Conversion) -> Counter[str]:
-    """Characters the conversion accounts for: documents, page front items, removals
-    (joined first and counted once: one C-level pass instead of thousands of small ones)."""
-    pieces = [document_text(doc) for doc in conv.documents]
-    pieces.extend(item.text for item in conv.page_front)
-    pieces.extend(removal.text for removal in conv.removed)
-    return visible("".join(pieces))
+    """Multiset of the characters that count."""
+    return Counter(visible_text(text))
 
 
 def _body_pieces(nodes: list[Node]) -> Iterator[Piece]:
@@ -62,11 +59,19 @@ def pieces_by_line(conv: Conversion) -> list[Piece]:
     return pieces
 
 
+def visible_pair(input_text: str, conv: Conversion) -> tuple[str, str]:
+    """The input's visible characters and the output's, the latter laid out by source line.
+    The same pair serves the in-order comparison and, where that fails, the counting (a
+    multiset does not care about order), so the model is walked once."""
+    laid_out = "".join(text for _, text in pieces_by_line(conv))
+    return visible_text(input_text), visible_text(laid_out)
+
+
 def same_in_order(input_text: str, conv: Conversion) -> bool:
     """True when the pieces laid out by source line spell the input, whitespace aside: then
     the invariant holds without counting (equal strings are equal multisets)."""
-    laid_out = "".join(text for _, text in pieces_by_line(conv))
-    return "".join(laid_out.split()) == "".join(input_text.split())
+    have, out = visible_pair(input_text, conv)
+    return have == out
 
 
 def check_nothing_lost(input_text: str, conv: Conversion, limit: int = 20) -> list[str]:
@@ -74,10 +79,10 @@ def check_nothing_lost(input_text: str, conv: Conversion, limit: int = 20) -> li
 
     At most ``limit`` problems of each kind are listed, most frequent first.
     """
-    if same_in_order(input_text, conv):
+    have_text, out_text = visible_pair(input_text, conv)
+    if have_text == out_text:
         return []
-    have = visible(input_text)
-    out = output_characters(conv)
+    have, out = Counter(have_text), Counter(out_text)
     lost = have - out
     invented = out - have
     problems = [f"lost {n} × {ch!r}" for ch, n in lost.most_common(limit)]
