@@ -373,6 +373,29 @@ def throughput_cases(label: str, chars: int, size: int, stages: dict[str, float]
     return cases
 
 
+def cli_jobs_cases(out: Path, inputs: list[str], label: str, chars: int, size: int,
+                   floor: float) -> Iterator[Case]:
+    """``speech2tei convert`` with --jobs 1 and --jobs 2: each against the floor, and the speed-up
+    (files side by side for a folder; one file's documents side by side for a big file)."""
+    formats = "json,tei" if tei_writer() else "json"
+    runs = {}
+    for jobs in (1, 2):
+        runs[jobs] = run_cli(["convert", *inputs, "--to", formats, "-o", str(out / f"j{jobs}"), "-q",
+                              "--jobs", str(jobs)])
+    (one, one_cpu), (two, two_cpu) = runs[1], runs[2]
+    same = all((out / "j1" / p.relative_to(out / "j2")).read_bytes() == p.read_bytes()
+               for p in (out / "j2").rglob("*") if p.is_file())
+    for jobs, (seconds, cpu) in runs.items():
+        yield Case(f"CLI convert --to {formats} --jobs {jobs}, {label}", rate(chars, size, seconds),
+                   f"I/O floor {floor:.2f} s", seconds / floor, "x the floor's time (convert/floor)",
+                   {"seconds": seconds, "cpu_seconds": cpu}, note=f"wall {seconds:.1f} s, CPU {cpu:.1f} s")
+    yield Case(f"CLI --jobs 2 vs --jobs 1, {label}", f"{two:.2f} s vs {one:.2f} s", f"--jobs 1 {one:.2f} s",
+               one / two, f"x speed-up on {os.cpu_count()} cores",
+               {"seconds": two, "speedup": one / two, "cpu_seconds": two_cpu},
+               note=f"CPU {two_cpu:.1f} s vs {one_cpu:.1f} s"
+               + ("" if same else "; OUTPUTS DIFFER from --jobs 1: did the code change between the runs?"))
+
+
 def docs_cases(work: Path, sizes: Sizes, say: Callable[[str], None]) -> Iterator[Case]:
     """The N documents: floor, stages, CLI --jobs 1 and 2; then the shared corpus if wanted."""
     say(f"building {sizes.docs} documents (~{sizes.docs_mb} MB) …")
@@ -386,22 +409,8 @@ def docs_cases(work: Path, sizes: Sizes, say: Callable[[str], None]) -> Iterator
     say("stages on the documents …")
     stages = stage_times(paths)
     yield from throughput_cases(label, chars, size, stages, floor)
-    formats = "json,tei" if tei_writer() else "json"
     say("speech2tei convert --jobs 1 / --jobs 2 …")
-    one, one_cpu = run_cli(["convert", str(docs), "--glob", "*.txt", "--to", formats, "-o", str(work / "out-j1"),
-                            "-q", "--jobs", "1"])
-    two, two_cpu = run_cli(["convert", str(docs), "--glob", "*.txt", "--to", formats, "-o", str(work / "out-j2"),
-                            "-q", "--jobs", "2"])
-    same = all((work / "out-j1" / p.relative_to(work / "out-j2")).read_bytes() == p.read_bytes()
-               for p in (work / "out-j2").rglob("*") if p.is_file())
-    yield Case(f"CLI convert --to {formats} --jobs 1, {label}", rate(chars, size, one), f"I/O floor {floor:.2f} s",
-               one / floor, "x the floor's time (convert/floor)", {"seconds": one, "cpu_seconds": one_cpu},
-               note=f"wall {one:.1f} s, CPU {one_cpu:.1f} s")
-    yield Case(f"CLI convert --to {formats} --jobs 2, {label}", rate(chars, size, two), f"--jobs 1 {one:.2f} s",
-               one / two, f"x speed-up on {os.cpu_count()} cores",
-               {"seconds": two, "speedup": one / two, "cpu_seconds": two_cpu},
-               note=f"wall {two:.1f} s, CPU {two_cpu:.1f} s"
-               + ("" if same else "; OUTPUTS DIFFER from --jobs 1: did the code change between the runs?"))
+    yield from cli_jobs_cases(work / "docs-out", [str(docs), "--glob", "*.txt"], label, chars, size, floor)
     if sizes.shared and SHARED_CORPUS.is_dir():
         real = sorted(SHARED_CORPUS.glob("*.txt"))
         rsize, rchars = sum(p.stat().st_size for p in real), chars_of(real)
@@ -428,6 +437,8 @@ def big_cases(work: Path, sizes: Sizes, say: Callable[[str], None]) -> Iterator[
                    note="the big file did not finish: see the growth figures of the one-line case")
         return
     yield from throughput_cases(label, bchars, bsize, big_fig, floor)
+    say(f"speech2tei convert the {sizes.big_mb} MB file --jobs 1 / --jobs 2 …")
+    yield from cli_jobs_cases(work / "big-out", [str(big)], label, bchars, bsize, floor)
     total = [sum(f[k] for k in ("parse", "json", "tei")) for f in (small_fig, big_fig)]
     cpu = [small_fig["cpu"], big_fig["cpu"]]
     yield Case(f"growth: {label} vs {human(small.stat().st_size)}",

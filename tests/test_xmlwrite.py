@@ -309,3 +309,20 @@ def test_start_tag_checks_quotes_and_markup_in_values():
     assert start_tag("a", {"v": '="', "w": '"'}) == '<a v="=&quot;" w="&quot;">'
     assert start_tag("a", {"v": "<&>"}) == '<a v="&lt;&amp;&gt;">'
     assert re.fullmatch(r'<a v="x" w="y">', start_tag("a", {"v": "x", "u": None, "w": "y"}))
+
+
+def test_resume_writes_children_as_the_writer_that_opened_the_element_would():
+    whole = XmlWriter(STRUCTURAL)
+    whole.start("s")
+    whole.element("head", None, "题")
+    first = whole.take()
+    with whole.start("s"):
+        whole.element("p", None, "正文")
+    whole.end()
+    rest = whole.take()
+    apart = XmlWriter(STRUCTURAL).resume("s")
+    with apart.start("s"):
+        apart.element("p", None, "正文")
+    assert first + apart.take() + "\n</s>" == first + rest
+    empty = XmlWriter(STRUCTURAL).resume("s")
+    assert empty.take() == "" and empty.depth == 1

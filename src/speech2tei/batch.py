@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 from .errors import InputError, OutputError, Speech2TeiError
 
 if TYPE_CHECKING:
+    from .fanout import FannedOut
     from .model import Conversion
     from .pipeline import Explained, Options
 
@@ -161,11 +162,16 @@ def sniff_own_format(data: bytes) -> str | None:
     return None
 
 
+def own_format(data: bytes, options: Options | None) -> str | None:
+    """``json`` or ``tei`` when the input is to be read back as one of our outputs."""
+    fmt = options.fmt if options is not None else None
+    return fmt if fmt in ("json", "tei") else sniff_own_format(data)
+
+
 def conversion_from_bytes(data: bytes, name: str, options: Options | None,
                           explain: list[Explained] | None = None) -> Conversion:
     """Our own JSON/TEI are read back; anything else goes through the pipeline."""
-    fmt = options.fmt if options is not None else None
-    own = fmt if fmt in ("json", "tei") else sniff_own_format(data)
+    own = own_format(data, options)
     if own == "json":
         from .jsonio import read_json
 
@@ -344,12 +350,14 @@ def _size(source: str) -> int:
 # --- converting --------------------------------------------------------------------------
 
 
-def convert_item(source: str, formats: list[str], options: Options | None, *, stream: bool = False) -> Outcome:
+def convert_item(source: str, formats: list[str], options: Options | None, *, stream: bool = False,
+                 jobs: int = 1) -> Outcome:
     """Convert one input to every requested format; errors become part of the outcome.
 
     Anything else that goes wrong inside the pipeline (a bug, memory) is also caught here: it
     costs that file, not the batch. ``stream`` (this process writes the outputs) lets the TEI
-    be written chunk by chunk; a worker process returns bytes.
+    be written chunk by chunk; a worker process returns bytes. With ``jobs`` > 1 a large
+    input's documents are converted in that many processes (``fanout``).
     """
     from .gcpause import paused_gc
     from .model import iter_sections
@@ -359,8 +367,10 @@ def convert_item(source: str, formats: list[str], options: Options | None, *, st
         data, name = _read_bytes(source)
         outcome.size = len(data)
         with paused_gc():
-            conv = conversion_from_bytes(data, name, options)
-            outcome.outputs = render_outputs(conv, formats, stream=stream)
+            fanned = _convert_fanned(data, name, formats, options, jobs)
+            if fanned is None:
+                conv = conversion_from_bytes(data, name, options)
+                outcome.outputs = render_outputs(conv, formats, stream=stream)
     except Speech2TeiError as exc:
         outcome.error = str(exc) if exc.path else f"{source}: {exc}"
         outcome.code = exc.exit_code
@@ -368,13 +378,26 @@ def convert_item(source: str, formats: list[str], options: Options | None, *, st
     except Exception as exc:  # one bad file must not stop the batch
         outcome.error = f"{source}: internal error ({type(exc).__name__}: {exc}); please report it"
         return outcome
-    outcome.documents = len(conv.documents)
-    outcome.sections = sum(sum(1 for _ in iter_sections(d.body)) for d in conv.documents)
-    for doc in conv.documents:
-        for w in doc.warnings:
-            if w.severity != "info":
-                outcome.warnings.append(f"{source}:{w.line or 0}: {w.code}: {w.message}")
+    if fanned is not None:
+        outcome.outputs = {fmt: iter(chunks) for fmt, chunks in fanned.outputs.items()}
+        outcome.documents, outcome.sections = fanned.documents, fanned.sections
+        warnings = fanned.warnings
+    else:
+        outcome.documents = len(conv.documents)
+        outcome.sections = sum(sum(1 for _ in iter_sections(d.body)) for d in conv.documents)
+        warnings = [w for doc in conv.documents for w in doc.warnings if w.severity != "info"]
+    outcome.warnings = [f"{source}:{w.line or 0}: {w.code}: {w.message}" for w in warnings]
     return outcome
+
+
+def _convert_fanned(data: bytes, name: str, formats: list[str], options: Options | None,
+                    jobs: int) -> FannedOut | None:
+    """The input converted by ``jobs`` processes, or None where one process is the way."""
+    from .fanout import can_fan_out, convert_fanned
+
+    if not can_fan_out(len(data), jobs) or own_format(data, options) is not None:
+        return None
+    return convert_fanned(data, name, formats, options, jobs)
 
 
 _WORKER_OPTIONS: list[Options | None] = []
@@ -412,8 +435,9 @@ def worker_count(jobs: int, files: int) -> int:
 def _outcomes(todo: list[Item], settings: BatchSettings) -> Iterator[Outcome]:
     jobs = worker_count(settings.jobs, len(todo))
     if jobs == 1 or any(i.source == "-" for i in todo):
+        in_file = worker_count(settings.jobs, sys.maxsize) if len(todo) == 1 else 1
         for item in todo:
-            yield convert_item(item.source, list(item.targets), settings.options, stream=True)
+            yield convert_item(item.source, list(item.targets), settings.options, stream=True, jobs=in_file)
         return
     yield from _PoolRun(todo, settings, jobs).outcomes()
 
@@ -460,7 +484,7 @@ class _PoolRun:
                         pending.clear()
                         return
         except BaseException:
-            _stop(pool)
+            stop_pool(pool)
             raise
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -474,7 +498,7 @@ class _PoolRun:
         self.suspects.extend([item, *others])
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
+def stop_pool(pool: ProcessPoolExecutor) -> None:
     """Cancel what is queued and end the workers now: they hold no file open for writing."""
     terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
     if terminate is not None:

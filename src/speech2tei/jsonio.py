@@ -8,6 +8,7 @@ a user's archive.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -151,7 +152,73 @@ def _checked_json_bytes(conv: Conversion, validate: bool) -> bytes:
     return dump_compact(data)
 
 
-def dump_compact(data: dict[str, Any]) -> bytes:
+DOCUMENTS_KEY = b'"documents":[]'
+"""The documents of a conversion dumped without them (compact JSON: the first occurrence is the
+key, a string value cannot hold it unescaped)."""
+
+
+def document_json_bytes(doc: Document, index: int, *, write: bool = True) -> bytes | None:
+    """Document ``index`` as it appears in its conversion's JSON (empty unless ``write``), or
+    None where it breaks the schema (the caller then converts the whole input the usual way,
+    to report it the usual way). For documents written in other processes (``fanout``);
+    ``spliced_json_bytes`` puts them in place."""
+    data = document_to_dict(doc, index)
+    if not _document_is_valid()(data):
+        return None
+    return dump_compact(data, newline=False) if write else b""
+
+
+def spliced_json_bytes(conv: Conversion, documents: list[bytes]) -> list[bytes] | None:
+    """The JSON of ``conv`` (whose documents are not in the model) with each document's JSON
+    from ``document_json_bytes`` in its place: the bytes ``to_json_bytes`` writes for the
+    whole model, in pieces. None where the rest of the conversion breaks the schema.
+
+    Validating the parts is validating the whole: the schema's documents are an array of
+    ``$defs/document`` and nothing else (``_part_schemas`` makes sure)."""
+    data = conversion_to_dict(conv)
+    if not documents or not _envelope_is_valid()(data):
+        return None
+    head, tail = dump_compact(data).split(DOCUMENTS_KEY, 1)
+    pieces = [head + DOCUMENTS_KEY[:-1]]
+    for i, doc in enumerate(documents):
+        pieces.append(b"," + doc if i else doc)
+    pieces.append(b"]" + tail)
+    return pieces
+
+
+@lru_cache(maxsize=1)
+def _part_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
+    """The schema cut in two: the conversion with any array as its documents, and a document."""
+    full = schema()
+    if full["properties"]["documents"] != {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/document"}}:
+        raise RuntimeError("the JSON Schema's documents changed: validating by parts may no longer hold")
+    envelope = {**full, "properties": {**full["properties"], "documents": {"type": "array", "maxItems": 0}}}
+    document = {"$schema": full["$schema"], "$defs": full["$defs"], "$ref": "#/$defs/document"}
+    return envelope, document
+
+
+def _is_valid_for(part: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
+    """A yes/no check against ``part``: jsonschema-rs where installed, else the Python validator."""
+    try:
+        import jsonschema_rs
+    except ImportError:
+        import jsonschema
+
+        return jsonschema.Draft202012Validator(part).is_valid
+    return jsonschema_rs.validator_for(part).is_valid
+
+
+@lru_cache(maxsize=1)
+def _envelope_is_valid() -> Callable[[dict[str, Any]], bool]:
+    return _is_valid_for(_part_schemas()[0])
+
+
+@lru_cache(maxsize=1)
+def _document_is_valid() -> Callable[[dict[str, Any]], bool]:
+    return _is_valid_for(_part_schemas()[1])
+
+
+def dump_compact(data: dict[str, Any], *, newline: bool = True) -> bytes:
     """Compact UTF-8 JSON and a newline (pretty-print with ``python -m json.tool`` where wanted).
 
     orjson writes the same bytes as ``json.dumps(ensure_ascii=False, separators=(",", ":"))``
@@ -165,10 +232,11 @@ def dump_compact(data: dict[str, Any]) -> bytes:
         orjson = None
     if orjson is not None:
         try:
-            return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE)
+            return orjson.dumps(data, option=orjson.OPT_APPEND_NEWLINE if newline else None)
         except orjson.JSONEncodeError:
             pass
-    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    end = "\n" if newline else ""
+    return (json.dumps(data, ensure_ascii=False, separators=(",", ":")) + end).encode("utf-8")
 
 
 # --- dict → model -------------------------------------------------------------------------

@@ -17,10 +17,10 @@ from inside a line, a line joined across a removal) are the multisets counted.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 
-from .model import Conversion, Node, Section
+from .model import Conversion, Document, Node, Section
 
 Piece = tuple[int, str]
 """A piece of output text and the source line it starts on."""
@@ -46,24 +46,35 @@ def _body_pieces(nodes: list[Node]) -> Iterator[Piece]:
             yield node.lines[0], node.text
 
 
-def pieces_by_line(conv: Conversion) -> list[Piece]:
+def document_pieces(doc: Document) -> list[Piece]:
+    """A document's kept pieces in output order: front, body, back. Computed where the
+    document is parsed (a worker process, for a large input), so only the pieces travel."""
+    pieces = [(item.lines[0], item.text) for item in doc.front]
+    pieces.extend(_body_pieces(doc.body))
+    pieces.extend((item.lines[0], item.text) for item in doc.back)
+    return pieces
+
+
+def pieces_by_line(conv: Conversion, documents: Iterable[list[Piece]] | None = None) -> list[Piece]:
     """Every kept and removed piece, ordered by the line it starts on (stable: pieces of one
-    line stay in output order)."""
+    line stay in output order). ``documents`` gives each document's pieces where they were
+    laid out elsewhere (``document_pieces``); by default they come from ``conv.documents``."""
+    if documents is None:
+        documents = map(document_pieces, conv.documents)
     pieces: list[Piece] = [(item.lines[0], item.text) for item in conv.page_front]
-    for doc in conv.documents:
-        pieces.extend((item.lines[0], item.text) for item in doc.front)
-        pieces.extend(_body_pieces(doc.body))
-        pieces.extend((item.lines[0], item.text) for item in doc.back)
+    for doc_pieces in documents:
+        pieces.extend(doc_pieces)
     pieces.extend((removal.line, removal.text) for removal in conv.removed)
     pieces.sort(key=itemgetter(0))
     return pieces
 
 
-def visible_pair(input_text: str, conv: Conversion) -> tuple[str, str]:
+def visible_pair(input_text: str, conv: Conversion,
+                 documents: Iterable[list[Piece]] | None = None) -> tuple[str, str]:
     """The input's visible characters and the output's, the latter laid out by source line.
     The same pair serves the in-order comparison and, where that fails, the counting (a
     multiset does not care about order), so the model is walked once."""
-    laid_out = "".join(text for _, text in pieces_by_line(conv))
+    laid_out = "".join(text for _, text in pieces_by_line(conv, documents))
     return visible_text(input_text), visible_text(laid_out)
 
 
@@ -74,12 +85,14 @@ def same_in_order(input_text: str, conv: Conversion) -> bool:
     return have == out
 
 
-def check_nothing_lost(input_text: str, conv: Conversion, limit: int = 20) -> list[str]:
+def check_nothing_lost(input_text: str, conv: Conversion, limit: int = 20, *,
+                       documents: Iterable[list[Piece]] | None = None) -> list[str]:
     """Problems with the invariant, readable ("lost 3 × '的'"); an empty list when it holds.
 
-    At most ``limit`` problems of each kind are listed, most frequent first.
+    At most ``limit`` problems of each kind are listed, most frequent first. ``documents``:
+    see ``pieces_by_line``.
     """
-    have_text, out_text = visible_pair(input_text, conv)
+    have_text, out_text = visible_pair(input_text, conv, documents)
     if have_text == out_text:
         return []
     have, out = Counter(have_text), Counter(out_text)

@@ -6,6 +6,7 @@ report. Writers (JSON, TEI, outline) take the ``Conversion`` this returns.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from .errors import InputError
 from .frontmatter import extract_front
 from .gcpause import paused_gc
 from .grammar import Grammar, default_grammar
-from .ledger import check_nothing_lost
+from .ledger import Piece, check_nothing_lost
 from .markers import Candidate, find_candidates, head_cuts, select_markers
 from .model import Block, Conversion, Diagnostic, Document, FrontItem, Line, printable_name
 from .readers import read_input
@@ -68,8 +69,20 @@ def convert_bytes(data: bytes, name: str = "<input>", options: Options | None = 
         return _convert(data, printable_name(name), options or Options(), explain)
 
 
-def _convert(data: bytes, name: str, opts: Options, explain: list[Explained] | None) -> Conversion:
-    grammar = opts.grammar or default_grammar()
+@dataclass(slots=True)
+class Prepared:
+    """An input read, cleaned and split: the conversion without its documents yet, the lines
+    of each document, and what ``finish`` needs. The documents can then be parsed anywhere
+    (``parse_document``), in this process or in several (``fanout``)."""
+
+    conv: Conversion
+    documents: list[list[Line]]
+    ledger_input: str
+    replaced: list[int]
+
+
+def prepare(data: bytes, name: str, opts: Options) -> Prepared:
+    """Decode, clean and split: the stages that see the whole input at once."""
     raw = read_input(data, name, fmt=opts.fmt, encoding=opts.encoding, errors=opts.errors)
     ledger_input = raw.ledger_text if opts.check_lossless else ""
     cleaned = clean_lines(raw.lines, hints=raw.hints)
@@ -78,28 +91,46 @@ def _convert(data: bytes, name: str, opts: Options, explain: list[Explained] | N
     conv = Conversion(source=raw.source, page_title=split.page_title, uploader=split.uploader,
                       removed=[*raw.removed, *cleaned.removed, *split.removed],
                       page_front=split.page_front)
-    del cleaned
-    documents = split.documents
-    for index in range(len(documents)):
-        lines, documents[index] = documents[index], []  # a parsed document's lines are let go
-        conv.documents.append(parse_document(lines, index + 1, grammar, explain))
-    if not conv.documents:
+    if not split.documents:
         raise InputError("no text found", path=name)
     if opts.keep_boilerplate:
         keep_boilerplate_as_notes(conv)
-    if raw.replaced:
-        shown = ", ".join(str(offset) for offset in raw.replaced[:20])
-        more = f" and {len(raw.replaced) - 20} more" if len(raw.replaced) > 20 else ""
+    return Prepared(conv, split.documents, ledger_input, raw.replaced)
+
+
+def _convert(data: bytes, name: str, opts: Options, explain: list[Explained] | None) -> Conversion:
+    return convert_prepared(prepare(data, name, opts), opts, explain)
+
+
+def convert_prepared(prepared: Prepared, opts: Options, explain: list[Explained] | None = None) -> Conversion:
+    """Parse every document of a prepared input here, then ``finish``."""
+    grammar = opts.grammar or default_grammar()
+    conv, documents = prepared.conv, prepared.documents
+    for index in range(len(documents)):
+        lines, documents[index] = documents[index], []  # a parsed document's lines are let go
+        conv.documents.append(parse_document(lines, index + 1, grammar, explain))
+    finish(prepared, opts)
+    return conv
+
+
+def finish(prepared: Prepared, opts: Options, documents: Iterable[list[Piece]] | None = None) -> None:
+    """The conversion's own warnings, once every document is parsed: bytes the decoder
+    replaced, and the nothing-lost check (``documents``: each document's ledger pieces where
+    the documents were parsed in other processes and are not in ``conv``)."""
+    conv = prepared.conv
+    if prepared.replaced:
+        replaced = prepared.replaced
+        shown = ", ".join(str(offset) for offset in replaced[:20])
+        more = f" and {len(replaced) - 20} more" if len(replaced) > 20 else ""
         conv.warnings.append(Diagnostic(
-            "decode-replaced", f"{len(raw.replaced)} undecodable bytes replaced by U+FFFD at byte offsets "
+            "decode-replaced", f"{len(replaced)} undecodable bytes replaced by U+FFFD at byte offsets "
             f"{shown}{more}", None))
     if opts.check_lossless:
-        problems = check_nothing_lost(ledger_input, conv)
+        problems = check_nothing_lost(prepared.ledger_input, conv, documents=documents)
         if problems:  # a bug of ours, not of the input: say so where the user sees it
             conv.warnings.append(Diagnostic(
                 "text-lost", "the output does not hold every character of the input: " + "; ".join(problems[:5]),
                 None, "error"))
-    return conv
 
 
 def keep_boilerplate_as_notes(conv: Conversion) -> None:

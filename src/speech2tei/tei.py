@@ -218,27 +218,54 @@ def iter_tei(conv: Conversion) -> Iterator[bytes]:
     first: a model the TEI cannot carry raises TeiWriteError before the first chunk.
     """
     check_model(conv)
+    if not is_corpus(conv):
+        writer = new_writer()
+        writer.raw(XML_DECLARATION)
+        yield from _chunks(writer, _single_tei(writer, conv))
+        writer.raw("\n")
+        yield writer.take().encode("utf-8")
+        return
+    opening, closing = corpus_frame(conv)
+    yield opening
+    for index, doc in enumerate(conv.documents, 1):
+        yield from iter_corpus_member(conv, doc, index)
+    yield closing
+
+
+def corpus_frame(conv: Conversion) -> tuple[bytes, bytes]:
+    """What a teiCorpus holds before its first ``<TEI>`` (declaration, corpus header, page
+    text) and after its last. Members are written apart (``iter_corpus_member``), so the
+    documents of a large input can be written in other processes and put between the two."""
     writer = new_writer()
     writer.raw(XML_DECLARATION)
-    if is_corpus(conv):
-        writer.start("teiCorpus", {"xmlns": TEI_NS, "xml:lang": LANG})
-        with writer.start("teiHeader"):
-            _conversion_header(writer, conv)
-        if conv.page_front:
-            _page_text(writer, conv.page_front)
-        for index, doc in enumerate(conv.documents, 1):
-            yield writer.take().encode("utf-8")
-            writer.start("TEI", {"xml:lang": LANG})
-            with writer.start("teiHeader"):
-                _document_header(writer, doc, index, conv, standalone=False)
-            yield from _chunks(writer, _document_text(writer, doc))
-            writer.end()
-        yield writer.take().encode("utf-8")
-        writer.end()
-    else:
-        yield from _chunks(writer, _single_tei(writer, conv))
+    writer.start("teiCorpus", {"xmlns": TEI_NS, "xml:lang": LANG})
+    with writer.start("teiHeader"):
+        _conversion_header(writer, conv)
+    if conv.page_front:
+        _page_text(writer, conv.page_front)
+    opening = writer.take().encode("utf-8")
+    writer.end()
     writer.raw("\n")
+    return opening, writer.take().encode("utf-8")
+
+
+def iter_corpus_member(conv: Conversion, doc: Document, index: int) -> Iterator[bytes]:
+    """The ``<TEI>`` of document ``index`` inside a teiCorpus, in chunks (see ``iter_tei``).
+
+    Of ``conv`` only the source is used: a member does not depend on the other documents.
+    """
+    writer = new_writer().resume("teiCorpus")
+    writer.start("TEI", {"xml:lang": LANG})
+    with writer.start("teiHeader"):
+        _document_header(writer, doc, index, conv, standalone=False)
+    yield from _chunks(writer, _document_text(writer, doc))
+    writer.end()
     yield writer.take().encode("utf-8")
+
+
+def check_corpus_member(doc: Document, ids: set[str]) -> None:
+    """``check_model`` for one document (``ids``: the section ids seen so far in the file)."""
+    _check_document(doc, ids)
 
 
 CHUNK_PARTS = 10_000
@@ -284,14 +311,19 @@ def check_model(conv: Conversion) -> None:
     Run over the whole model before the first chunk, so a stream of chunks is never cut
     short by a refusal. The writing functions format with the same helpers.
     """
+    check_frame(conv)
+    ids: set[str] = set()
+    for doc in conv.documents:
+        _check_document(doc, ids)
+
+
+def check_frame(conv: Conversion) -> None:
+    """``check_model`` for what is not a document: warnings, the removed ledger, page text."""
     for diagnostic in conv.warnings:
         _diagnostic_source(diagnostic)
     for removal in conv.removed:
         _removal_source(removal)
     _check_items(conv.page_front)
-    ids: set[str] = set()
-    for doc in conv.documents:
-        _check_document(doc, ids)
 
 
 def _check_document(doc: Document, ids: set[str]) -> None:

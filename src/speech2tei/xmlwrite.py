@@ -129,16 +129,24 @@ class XmlWriter:
     def start(self, tag: str, attrs: Attributes | None = None) -> XmlWriter:
         """Open an element; ``with writer.start(...):`` closes it at the end of the block."""
         parts = self._parts
-        parent = self._stack[-1]
-        parts.append(parent[3] + start_tag(tag, attrs))
-        index = self._done + len(parts) - 1
-        level = parent[2]
+        parts.append(self._stack[-1][3] + start_tag(tag, attrs))
+        self._stack.append(self._frame(tag, self._done + len(parts) - 1))
+        return self
+
+    def _frame(self, tag: str, index: int) -> tuple[str, int, int, str, str]:
+        """The frame of an element opened in the innermost one, its start tag at ``index``."""
+        level = self._stack[-1][2]
         if level != _FLAT and tag in self._structural:
             level += 1
-            frame = (tag, index, level, self._indent(level + 1), f"{self._indent(level)}</{tag}>")
-        else:
-            frame = (tag, index, _FLAT, "", f"</{tag}>")
-        self._stack.append(frame)
+            return (tag, index, level, self._indent(level + 1), f"{self._indent(level)}</{tag}>")
+        return (tag, index, _FLAT, "", f"</{tag}>")
+
+    def resume(self, tag: str) -> XmlWriter:
+        """Go on inside an element another writer opened and wrote content in: children get
+        its layout, and its start tag is not ours to write (nor ours to make ``<tag/>``).
+        Lets parts of one document be written by separate writers, even in other processes."""
+        never = -2 - self._done  # an index ``end`` and ``take`` never find among the parts
+        self._stack.append(self._frame(tag, never))
         return self
 
     def end(self) -> None:

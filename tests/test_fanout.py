@@ -1,0 +1,187 @@
+"""One input's documents converted in several processes: the same bytes as one process."""
+
+from __future__ import annotations
+
+import importlib.util
+import multiprocessing
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from speech2tei import batch, fanout, jsonio
+from speech2tei.batch import convert_item, render_outputs
+from speech2tei.fanout import can_fan_out, convert_fanned, document_runs
+from speech2tei.jsonio import document_json_bytes, spliced_json_bytes, to_json_bytes
+from speech2tei.ledger import check_nothing_lost, document_pieces
+from speech2tei.model import Line
+from speech2tei.pipeline import Options, convert_bytes, convert_prepared, prepare
+from speech2tei.tei import corpus_frame, iter_corpus_member, write_tei
+
+REPO = Path(__file__).resolve().parents[1]
+COMPILATION = (REPO / "examples" / "compilation-page.txt").read_bytes()
+FORMATS = ["json", "tei"]
+
+needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                                reason="documents are converted in forked workers only")
+
+
+def outputs_in_one_process(data: bytes, formats: list[str] = FORMATS, name: str = "in.txt") -> dict[str, bytes]:
+    conv = convert_bytes(data, name)
+    return {fmt: bytes(out) for fmt, out in render_outputs(conv, formats).items()}
+
+
+def joined(chunks: list[bytes]) -> bytes:
+    return b"".join(chunks)
+
+
+def bench_module():
+    spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks" / "bench.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("bench", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 1.2 MB of our own speeches one after the other (the bench's year-long dump)."""
+    path = tmp_path_factory.mktemp("dump") / "year.txt"
+    path.write_text(bench_module().big_text(1_200_000, seed=50), encoding="utf-8")
+    return path
+
+
+# --- the parts the one-process writers are made of ---------------------------------------------
+
+
+def test_json_parts_spliced_are_the_whole_json() -> None:
+    conv = convert_bytes(COMPILATION, "in.txt")
+    parts = [document_json_bytes(doc, i) for i, doc in enumerate(conv.documents, 1)]
+    documents, conv.documents = conv.documents, []
+    spliced = spliced_json_bytes(conv, parts)
+    conv.documents = documents
+    assert len(documents) == 2 and spliced is not None
+    assert joined(spliced) == to_json_bytes(conv)
+
+
+def test_a_document_the_schema_refuses_gives_no_part() -> None:
+    conv = convert_bytes(COMPILATION, "in.txt")
+    conv.documents[0].meta.date_iso = "yesterday"
+    assert document_json_bytes(conv.documents[0], 1) is None
+    assert document_json_bytes(conv.documents[1], 2) is not None
+
+
+def test_a_conversion_the_schema_refuses_is_not_spliced() -> None:
+    conv = convert_bytes(COMPILATION, "in.txt")
+    parts = [document_json_bytes(doc, i) for i, doc in enumerate(conv.documents, 1)]
+    conv.documents = []
+    conv.source.sha256 = "not a digest"
+    assert spliced_json_bytes(conv, parts) is None
+
+
+def test_tei_frame_and_members_are_the_whole_corpus() -> None:
+    conv = convert_bytes(COMPILATION, "in.txt")
+    opening, closing = corpus_frame(conv)
+    members = [b"".join(iter_corpus_member(conv, doc, i)) for i, doc in enumerate(conv.documents, 1)]
+    assert opening + b"".join(members) + closing == write_tei(conv)
+    assert members[0].startswith(b"\n  <TEI ") and members[0].endswith(b"\n  </TEI>")
+
+
+def test_ledger_by_document_pieces_is_the_same_check() -> None:
+    prepared = prepare(COMPILATION, "in.txt", Options())
+    text = prepared.ledger_input
+    conv = convert_prepared(prepared, Options())
+    pieces = [document_pieces(doc) for doc in conv.documents]
+    assert check_nothing_lost(text, conv, documents=pieces) == check_nothing_lost(text, conv) == []
+    assert check_nothing_lost(text, conv, documents=pieces[:1]) != []
+
+
+def test_document_runs_cover_every_document_once_in_order() -> None:
+    documents = [[Line("字" * size, 1)] for size in (5, 1, 9, 2, 2, 7, 1)]
+    runs = list(document_runs(documents, 8))
+    assert runs == [(0, 3), (3, 6), (6, 7)]
+    assert list(document_runs(documents, 1000)) == [(0, 7)]
+    assert list(document_runs([], 8)) == []
+
+
+def test_small_inputs_and_one_job_stay_in_one_process() -> None:
+    assert not can_fan_out(fanout.MIN_BYTES - 1, 2)
+    assert not can_fan_out(fanout.MIN_BYTES, 1)
+    if "fork" in multiprocessing.get_all_start_methods():
+        assert can_fan_out(fanout.MIN_BYTES, 2)
+
+
+# --- converting in workers ---------------------------------------------------------------------
+
+
+@needs_fork
+@pytest.mark.parametrize("formats", [["json", "tei"], ["tei"], ["json"]])
+def test_workers_write_the_bytes_one_process_writes(formats: list[str]) -> None:
+    fanned = convert_fanned(COMPILATION, "in.txt", formats, None, 2)
+    assert fanned is not None and fanned.documents == 2 and fanned.sections > 0
+    expected = outputs_in_one_process(COMPILATION, formats)
+    assert {fmt: joined(chunks) for fmt, chunks in fanned.outputs.items()} == expected
+
+
+@needs_fork
+def test_one_document_is_left_to_one_process() -> None:
+    one = (REPO / "examples" / "county-roads-speech.txt").read_bytes()
+    assert convert_fanned(one, "in.txt", FORMATS, None, 2) is None
+
+
+@needs_fork
+def test_a_part_refused_in_a_worker_means_converting_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonio, "_document_is_valid", lambda: lambda data: data["id"] != "d2")
+    assert convert_fanned(COMPILATION, "in.txt", FORMATS, None, 2) is None
+
+
+@needs_fork
+def test_a_worker_that_dies_means_converting_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    def dies(shared: object, index: int) -> object:
+        os._exit(3)  # a worker killed mid-task (out of memory)
+
+    monkeypatch.setattr(fanout, "_convert_one", dies)
+    assert convert_fanned(COMPILATION, "in.txt", FORMATS, None, 2) is None
+
+
+@needs_fork
+def test_converting_again_gives_the_usual_outputs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(fanout, "MIN_BYTES", 0)
+    monkeypatch.setattr(jsonio, "_document_is_valid", lambda: lambda data: False)
+    source = tmp_path / "page.txt"
+    source.write_bytes(COMPILATION)
+    outcome = convert_item(str(source), FORMATS, None, jobs=2)
+    assert outcome.error is None and outcome.documents == 2
+    expected = outputs_in_one_process(COMPILATION, FORMATS, str(source))
+    assert {fmt: bytes(out) for fmt, out in outcome.outputs.items()} == expected
+
+
+@needs_fork
+def test_a_large_dump_converts_alike_with_one_and_two_jobs(dump: Path) -> None:
+    assert can_fan_out(dump.stat().st_size, 2)
+    one = convert_item(str(dump), FORMATS, Options(), jobs=1)
+    two = convert_item(str(dump), FORMATS, Options(), jobs=2)
+    assert two.error is None and two.documents == one.documents > 20
+    assert (two.sections, two.warnings) == (one.sections, one.warnings)
+    for fmt in FORMATS:
+        first = one.outputs[fmt] if isinstance(one.outputs[fmt], bytes) else b"".join(one.outputs[fmt])
+        assert b"".join(two.outputs[fmt]) == first, fmt
+
+
+@needs_fork
+def test_cli_single_large_file_uses_the_workers(dump: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    real = batch.convert_item
+
+    def spy(source: str, formats: list[str], options, **kwargs) -> batch.Outcome:
+        seen.append(kwargs.get("jobs", 1))
+        return real(source, formats, options, **kwargs)
+
+    monkeypatch.setattr(batch, "convert_item", spy)
+    settings = batch.BatchSettings(inputs=[str(dump)], formats=["json"], output=tmp_path / "out", jobs=2,
+                                   quiet=True)
+    assert batch.run_batch(settings) == 0
+    assert seen == [2]
+    expected = outputs_in_one_process(dump.read_bytes(), ["json"], str(dump))["json"]
+    assert (tmp_path / "out" / "year.json").read_bytes() == expected
