@@ -288,7 +288,8 @@ def check_model(conv: Conversion) -> None:
     """Raise TeiWriteError for anything in ``conv`` the TEI cannot carry faithfully.
 
     Run over the whole model before the first chunk, so a stream of chunks is never cut
-    short by a refusal. The writing functions format with the same helpers.
+    short by a refusal. The header functions format with the same helpers; the body is
+    written without checks of its own, on what this has established.
     """
     for diagnostic in conv.warnings:
         _diagnostic_source(diagnostic)
