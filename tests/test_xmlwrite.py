@@ -22,6 +22,7 @@ from speech2tei.xmlwrite import (
     escape_attribute,
     escape_text,
     inline_element,
+    is_plain_text,
     start_tag,
 )
 
@@ -326,3 +327,61 @@ def test_resume_writes_children_as_the_writer_that_opened_the_element_would():
     assert first + apart.take() + "\n</s>" == first + rest
     empty = XmlWriter(STRUCTURAL).resume("s")
     assert empty.take() == "" and empty.depth == 1
+
+
+# --- the quick test for plain text, and layout by the caller ----------------------------------
+
+TEXT_SPECIAL = re.compile(f"[&<>\r{FORBIDDEN_CHARS.pattern[1:-1]}]")
+
+
+def test_is_plain_text_agrees_with_the_escaping_rules_for_every_character():
+    """isprintable() lets nothing through that needs escaping; what it refuses the regex decides."""
+    wrong = [code for code in range(sys.maxunicode + 1)
+             if is_plain_text(f"中{chr(code)}") != (TEXT_SPECIAL.search(chr(code)) is None)]
+    assert wrong == []
+    assert is_plain_text("工作\u3000要求\t\n") and is_plain_text("")
+    assert not is_plain_text("a\u3000&") and not is_plain_text("\u3000\r") and not is_plain_text("x>")
+
+
+@pytest.mark.parametrize("text", ["\u3000全角空格", "a\tb\nc", "x\u3000<&>\r", "\ufffe\u3000", "\u200b零宽"])
+def test_markup_of_text_that_is_not_printable_still_escapes_exactly(text):
+    pieces = [glyph(ch) if FORBIDDEN_CHARS.match(ch) else escape_text(ch) for ch in text]
+    assert XmlWriter(on_forbidden=glyph).markup(text) == "".join(pieces)
+
+
+def test_level_tells_how_deep_the_open_element_is_indented():
+    writer = XmlWriter(STRUCTURAL)
+    assert writer.level == -1
+    writer.start("s")
+    assert writer.level == 0
+    writer.start("t")
+    assert writer.level == 1
+    writer.start("p")
+    assert writer.level == -2  # not indented: mixed content
+    writer.start("s")
+    assert writer.level == -2
+    assert writer.indent(0) == "\n" and writer.indent(3) == "\n      "
+
+
+def test_markup_from_the_sink_is_laid_out_as_the_writer_lays_out_elements():
+    def by_writer(writer: XmlWriter) -> None:
+        writer.element("p", {"n": "1"}, "a<b")
+        with writer.start("s", {"n": "2"}):
+            writer.element("q", None, "c")
+
+    def by_sink(writer: XmlWriter) -> None:
+        put, level = writer.sink(), writer.level
+        put(f'{writer.indent(level + 1)}<p n="1">{writer.markup("a<b")}</p>')
+        put(f'{writer.indent(level + 1)}<s n="2">{writer.indent(level + 2)}<q>c</q>{writer.indent(level + 1)}</s>')
+
+    texts, pending = [], []
+    for fill in (by_writer, by_sink):
+        writer = XmlWriter(STRUCTURAL)
+        with writer.start("s"), writer.start("t"):
+            assert writer.take() == "<s>"  # <t> may still become <t/>
+            fill(writer)
+            pending.append(writer.pending)
+        texts.append(writer.take())
+    assert pending == [5, 3]  # <t>, then four pieces from the writer, two from the sink
+    assert texts[0] == texts[1] == ('\n  <t>\n    <p n="1">a&lt;b</p>\n    <s n="2">\n      <q>c</q>\n    </s>'
+                                    '\n  </t>\n</s>')

@@ -25,7 +25,7 @@ import datetime as _dt
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from itertools import groupby
 from urllib.parse import quote
@@ -42,7 +42,7 @@ from .model import (
     Removal,
     Section,
 )
-from .xmlwrite import FORBIDDEN_CHARS, XmlWriter, inline_element
+from .xmlwrite import FORBIDDEN_CHARS, XmlWriter, escape_attribute, is_plain_text
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -56,11 +56,15 @@ LINE_PREFIX = "line"
 """The private URI scheme of ``@source`` values: ``line:12-14`` = lines 12 to 14 of the input."""
 
 SECTION_TYPES = ("heading", "enumeration")
+CERTAINTIES = ("high", "medium", "low")
 CONTINUATION = "continuation"
 EMPTY = "empty"
 PAGE_TEXT = "page"
 
-_NCNAME = re.compile(r"^[A-Za-z_\u00c0-\ud7ff\ue000-\ufffd][\w.\-\u00b7\u0300-\u036f\u203f-\u2040]*$")
+_NCNAME_PATTERN = r"[A-Za-z_\u00c0-\ud7ff\ue000-\ufffd][\w.\-\u00b7\u0300-\u036f\u203f-\u2040]*"
+_NCNAME = re.compile(f"^{_NCNAME_PATTERN}$")
+_NCNAME_LINES = re.compile(f"(?:{_NCNAME_PATTERN}\n)*{_NCNAME_PATTERN}")
+"""NCNames, one a line (a name holds no newline): the ids of a body checked in one match."""
 _W3C_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _VERSION = re.compile(r"^[\d]+[a-z]*[\d]*(\.[\d]+[a-z]*[\d]*){0,3}$")
 
@@ -80,8 +84,6 @@ BACK_TAIL_ONLY = BACK_TAIL - FRONT_FIRST
 """The kinds that end the leading part of ``<back>``: from the first of them on, the tail."""
 OPENER_KINDS = frozenset({"salute", "note"})
 TITLE_KINDS = frozenset({"title", "subtitle"})
-HEAD_END = {"type": "head-end"}
-"""Attributes of the ``<pc>`` that holds the punctuation closing a head."""
 
 EDITORIAL_NOTES = (
     "Sections follow the text's own numbering: each div of @type heading or enumeration is one "
@@ -99,6 +101,10 @@ EDITORIAL_NOTES = (
     "@source='line:A-B' gives the lines A to B (1-based, inclusive) of the decoded input "
     "that an element comes from.",
 )
+
+
+Markup = Callable[[str], str]
+"""Text as XML character data (``XmlWriter.markup``: escaped, forbidden characters as ``<g>``)."""
 
 
 class TeiWriteError(ValidationError, ValueError):
@@ -309,7 +315,8 @@ def check_model(conv: Conversion) -> None:
     """Raise TeiWriteError for anything in ``conv`` the TEI cannot carry faithfully.
 
     Run over the whole model before the first chunk, so a stream of chunks is never cut
-    short by a refusal. The writing functions format with the same helpers.
+    short by a refusal. The header functions format with the same helpers; the body is
+    written without checks of its own, on what this has established.
     """
     check_frame(conv)
     ids: set[str] = set()
@@ -348,14 +355,55 @@ def _check_items(items: list[FrontItem]) -> None:
 
 
 def _check_nodes(nodes: list[Node], depth: int, ids: set[str]) -> None:
-    """The nodes of a body or section at ``depth``; ``ids`` collects the section ids of the file."""
+    """The nodes of a body or section at ``depth``; ``ids`` collects the section ids of the file.
+
+    A body has tens of thousands of nodes: they are first looked over in one quick walk,
+    with the ids tested together; only when that finds something are they checked one by
+    one, which raises the first refusal in document order.
+    """
+    found: list[str] = []
+    if _nodes_look_right(nodes, depth, found) and _ids_look_right(found, ids):
+        ids.update(found)
+    else:
+        _check_nodes_in_order(nodes, depth, ids)
+
+
+def _nodes_look_right(nodes: list[Node], depth: int, found: list[str]) -> bool:
+    """True when ``_check_nodes_in_order`` would find nothing to refuse but in the ids, which
+    are appended to ``found`` (in document order)."""
+    for node in nodes:
+        lines = node.lines
+        if lines[0] < 0 or lines[1] < 0:
+            return False
+        if isinstance(node, Section):
+            delimiter = node.delimiter
+            if (node.level != depth or node.family not in SECTION_TYPES or node.cert not in CERTAINTIES
+                    or not _is_token(node.style) or (delimiter and not node.marker.endswith(delimiter))):
+                return False
+            if node.id:
+                found.append(node.id)
+            if node.children and not _nodes_look_right(node.children, depth + 1, found):
+                return False
+    return True
+
+
+def _ids_look_right(found: list[str], ids: set[str]) -> bool:
+    """True when the ids are XML names, none twice, none among ``ids`` (one regex for all)."""
+    if not found:
+        return True
+    if len(set(found)) != len(found) or not ids.isdisjoint(found):
+        return False
+    return _NCNAME_LINES.fullmatch("\n".join(found)) is not None
+
+
+def _check_nodes_in_order(nodes: list[Node], depth: int, ids: set[str]) -> None:
     for node in nodes:
         _check_span(node.lines)
         if isinstance(node, Section):
             _check_section(node, depth)
             if node.id:
                 _check_id(node.id, ids)
-            _check_nodes(node.children, depth + 1, ids)
+            _check_nodes_in_order(node.children, depth + 1, ids)
 
 
 def _check_id(section_id: str, ids: set[str]) -> None:
@@ -374,7 +422,7 @@ def _check_section(section: Section, depth: int) -> None:
                             f"but sits at depth {depth} of the tree")
     if section.family not in SECTION_TYPES:
         raise TeiWriteError(f"section family {section.family!r} is not heading or enumeration")
-    if section.cert not in ("high", "medium", "low"):
+    if section.cert not in CERTAINTIES:
         raise TeiWriteError(f"section cert {section.cert!r} is not high, medium or low")
     _token(section.style, "style name")
     delimiter = section.delimiter
@@ -690,42 +738,132 @@ def _fallback_note(w: XmlWriter, item: FrontItem) -> None:
 
 
 # --- body ------------------------------------------------------------------------------------
+#
+# The body is most of a document and most of the writing time, and every element in it is
+# known in advance (div, head, label, pc, p, ab, closer). So it is laid out here rather than
+# through XmlWriter.start/element: a section's start tag with its head, each paragraph and
+# each end tag is one string appended to the writer's parts (``XmlWriter.sink``), indented
+# as the writer indents a structural element. ``check_model`` has refused what these
+# formats rely on: family and cert from their short lists, ids that are XML names, line
+# numbers that are not negative.
 
 
-def _container(w: XmlWriter, nodes: list[Node], *, is_body: bool) -> None:
-    """Write body or section children in order (see ``_container_steps``)."""
-    for _ in _container_steps(w, nodes, is_body=is_body):
-        pass
+class _Indents(dict[int, str]):
+    """The writer's indentation (newline and steps) by level, asked for once per level."""
+
+    __slots__ = ("_indent",)
+
+    def __init__(self, indent: Callable[[int], str]) -> None:
+        super().__init__()
+        self._indent = indent
+
+    def __missing__(self, level: int) -> str:
+        self[level] = value = self._indent(level)
+        return value
+
+
+class _Layout:
+    """What writing the body needs from the writer, looked up once per body."""
+
+    __slots__ = ("indents", "markup", "put")
+
+    def __init__(self, w: XmlWriter) -> None:
+        self.put = w.sink()
+        self.markup = w.markup
+        self.indents = _Indents(w.indent)
+
+
+_Unit = Section | Paragraph | list[Paragraph]
+"""A part of the body: a section, a paragraph, or the paragraphs of a continuation."""
 
 
 def _container_steps(w: XmlWriter, nodes: list[Node], *, is_body: bool) -> Iterator[None]:
-    """Write body or section children in order, keeping the result valid TEI; yield after each.
+    """Write body or section children in order, keeping the result valid TEI; yield after each part.
 
     After the first nested section, runs of paragraphs go into ``<div type="continuation">``;
-    closing paragraphs at the very end become ``<closer>`` (allowed after divisions).
+    closing paragraphs at the very end become ``<closer>`` (allowed after divisions). The
+    open element (body or div) is indented: its children are laid out one level deeper.
+    Inside a section the same is done without steps, by ``_write_children``.
     """
-    main, closers = _split_trailing_closers(nodes)
-    if not main:  # TEI allows <closer> only after other content
-        main, closers = closers, []
+    main, closers = _main_and_closers(nodes)
     if is_body and not main:
         _empty_marker(w)
         return
+    layout = _Layout(w)
+    level = w.level + 1
+    for unit in _units(main):
+        if isinstance(unit, Section):
+            _write_section(layout, unit, level)
+        elif isinstance(unit, list):
+            _write_continuation(layout, unit, level)
+        else:
+            layout.put(layout.indents[level] + _paragraph_markup(unit, layout.markup))
+        yield
+    _write_closers(layout, closers, level)
+
+
+def _units(nodes: list[Node]) -> list[_Unit]:
+    """The parts of the body in order: each run of paragraphs after a section is one part."""
+    units: list[_Unit] = []
+    run: list[Paragraph] | None = None
     seen_section = False
-    pending: list[Paragraph] = []
+    for node in nodes:
+        if isinstance(node, Section):
+            units.append(node)
+            seen_section = True
+            run = None
+        elif not seen_section:
+            units.append(node)
+        elif run is None:
+            run = [node]
+            units.append(run)
+        else:
+            run.append(node)
+    return units
+
+
+def _write_children(layout: _Layout, nodes: list[Node], level: int) -> None:
+    """The children of a section at ``level``, as ``_container_steps`` lays out the body's.
+
+    The hot loop of the writer, so written out: the continuation opens at the first
+    paragraph after a section and closes at the next section or at the end.
+    """
+    main, closers = _main_and_closers(nodes)
+    put = layout.put
+    markup = layout.markup
+    prefix = layout.indents[level]
+    seen_section = in_continuation = False
     for node in main:
         if isinstance(node, Section):
-            _flush_continuation(w, pending)
-            pending = []
-            _section(w, node)
+            if in_continuation:
+                put(f"{prefix}</div>")
+                in_continuation = False
+            _write_section(layout, node, level)
             seen_section = True
-        elif seen_section:
-            pending.append(node)
+        elif not seen_section:
+            put(prefix + _paragraph_markup(node, markup))
         else:
-            _paragraph(w, node)
-        yield
-    _flush_continuation(w, pending)
-    for closer in closers:
-        w.element("closer", {"source": line_ref(closer.lines)}, closer.text)
+            if not in_continuation:
+                put(f'{prefix}<div type="{CONTINUATION}">')
+                in_continuation = True
+            put(layout.indents[level + 1] + _paragraph_markup(node, markup))
+    if in_continuation:
+        put(f"{prefix}</div>")
+    if closers:
+        _write_closers(layout, closers, level)
+
+
+def _main_and_closers(nodes: list[Node]) -> tuple[list[Node], list[Paragraph]]:
+    """The nodes, and the closing paragraphs that end them as ``<closer>``s.
+
+    TEI allows ``<closer>`` only after other content: closing paragraphs alone stay paragraphs.
+    """
+    if not nodes or not (isinstance(nodes[-1], Paragraph) and nodes[-1].kind == "closer"):
+        return nodes, []  # the common case, without copies
+    main, closers = _split_trailing_closers(nodes)
+    if not main:
+        return closers, []
+    return main, closers
 
 
 def _split_trailing_closers(nodes: list[Node]) -> tuple[list[Node], list[Paragraph]]:
@@ -737,12 +875,42 @@ def _split_trailing_closers(nodes: list[Node]) -> tuple[list[Node], list[Paragra
     return nodes[:end], [n for n in nodes[end:] if isinstance(n, Paragraph)]
 
 
-def _flush_continuation(w: XmlWriter, paragraphs: list[Paragraph]) -> None:
-    if not paragraphs:
-        return
-    with w.start("div", {"type": CONTINUATION}):
-        for paragraph in paragraphs:
-            _paragraph(w, paragraph)
+def _units(nodes: list[Node]) -> list[_Unit]:
+    """The parts of a container in order: each run of paragraphs after a section is one part."""
+    units: list[_Unit] = []
+    seen_section = False
+    run: list[Paragraph] | None = None
+    for node in nodes:
+        if isinstance(node, Section):
+            units.append(node)
+            seen_section = True
+            run = None
+        elif not seen_section:
+            units.append(node)
+        elif run is None:
+            run = [node]
+            units.append(run)
+        else:
+            run.append(node)
+    return units
+
+
+def _write_continuation(layout: _Layout, paragraphs: list[Paragraph], level: int) -> None:
+    """Paragraphs after a nested section: ``<div type="continuation">`` (never empty)."""
+    prefix = layout.indents[level]
+    inner = layout.indents[level + 1]
+    put = layout.put
+    markup = layout.markup
+    put(f'{prefix}<div type="{CONTINUATION}">')
+    for paragraph in paragraphs:
+        put(inner + _paragraph_markup(paragraph, markup))
+    put(f"{prefix}</div>")
+
+
+def _write_closers(layout: _Layout, closers: list[Paragraph], level: int) -> None:
+    prefix = layout.indents[level]
+    for closer in closers:
+        layout.put(prefix + _text_element("closer", "", closer.lines, closer.text, layout.markup))
 
 
 def _empty_marker(w: XmlWriter) -> None:
@@ -750,42 +918,80 @@ def _empty_marker(w: XmlWriter) -> None:
     w.element("div", {"type": EMPTY})
 
 
-def _paragraph(w: XmlWriter, paragraph: Paragraph) -> None:
+def _paragraph_markup(paragraph: Paragraph, markup: Markup) -> str:
     """``<p>``; closing words that cannot be a ``<closer>`` here are ``<ab type="closer">``."""
     if paragraph.kind == "closer":
-        w.element("ab", {"type": "closer", "source": line_ref(paragraph.lines)}, paragraph.text)
-    else:
-        w.element("p", {"source": line_ref(paragraph.lines)}, paragraph.text)
+        return _text_element("ab", ' type="closer"', paragraph.lines, paragraph.text, markup)
+    start, end = paragraph.lines  # _text_element("p", …) written out: the most common element
+    source = f' source="{LINE_PREFIX}:{start}-{end}"' if start or end else ""
+    text = paragraph.text
+    return f"<p{source}>{markup(text)}</p>" if text else f"<p{source}/>"
 
 
-def _section(w: XmlWriter, section: Section) -> None:
-    """``<div type=family subtype=style n=value xml:id=…>`` with ``<head><label>…``.
+def _text_element(tag: str, attrs: str, lines: tuple[int, int], text: str, markup: Markup) -> str:
+    """``<tag attrs source="line:A-B">text</tag>`` (``<tag …/>`` without text); ``attrs``
+    is markup already, the source left out for the unknown span (0, 0)."""
+    start, end = lines
+    source = f' source="{LINE_PREFIX}:{start}-{end}"' if start or end else ""
+    if text:
+        return f"<{tag}{attrs}{source}>{markup(text)}</{tag}>"
+    return f"<{tag}{attrs}{source}/>"
 
-    ``check_model`` has checked level, family, cert, style and delimiter.
+
+def _write_section(layout: _Layout, section: Section, level: int) -> None:
+    """``<div type=family subtype=style n=value xml:id=…>`` with ``<head><label>…``, the children,
+    ``</div>`` (never empty: it has a head)."""
+    indents = layout.indents
+    prefix = indents[level]
+    layout.put(f"{prefix}{_div_start(section)}{indents[level + 1]}{_head_markup(section, layout.markup)}")
+    if section.children:
+        _write_children(layout, section.children, level + 1)
+    layout.put(f"{prefix}</div>")
+
+
+def _div_start(section: Section) -> str:
+    """``<div type subtype n xml:id source rend cert>``, the attributes that have a value.
+
+    Formatted directly, without a dict per section: ``check_model`` has taken family and cert from short lists and the
+    id for an XML name (which, by the ``$`` of ``_NCNAME``, may still end in a newline);
+    only the style, a TEI token, may hold what an attribute value escapes.
     """
-    with w.start("div", {
-        "type": section.family,
-        "subtype": section.style,
-        "n": None if section.value is None else str(section.value),
-        "xml:id": section.id or None,
-        "source": line_ref(section.lines),
-        "rend": "inline" if section.inline else None,
-        "cert": None if section.cert == "high" else section.cert,
-    }):
-        _head(w, section)
-        _container(w, section.children, is_body=False)
+    value = section.value
+    start, end = section.lines
+    section_id = section.id
+    cert = section.cert
+    n = "" if value is None else f' n="{value}"'
+    if "\n" in section_id:
+        section_id = escape_attribute(section_id)
+    xml_id = f' xml:id="{section_id}"' if section_id else ""
+    source = f' source="{LINE_PREFIX}:{start}-{end}"' if start or end else ""
+    rend = ' rend="inline"' if section.inline else ""
+    cert = "" if cert == "high" else f' cert="{cert}"'
+    return (f'<div type="{section.family}" subtype="{_attribute_value(section.style)}"'
+            f"{n}{xml_id}{source}{rend}{cert}>")
 
 
-def _head(w: XmlWriter, section: Section) -> None:
+@lru_cache(maxsize=4096)
+def _attribute_value(value: str) -> str:
+    """``escape_attribute``, cached: the same few styles come back for every section."""
+    return escape_attribute(value)
+
+
+def _head_markup(section: Section, markup: Markup) -> str:
     """``<head><label>一<pc>、</pc></label>heading<pc type="head-end">。</pc></head>``.
 
-    Built as one string: head, label and pc hold text, so nothing in them is indented.
+    One string: head, label and pc hold text, so nothing in them is indented. Marker, head
+    and head end are looked at together (``is_plain_text``): they seldom need escaping.
     """
-    markup = w.markup
+    marker = section.marker
     delimiter = section.delimiter
     if delimiter:
-        label = markup(section.marker[: -len(delimiter)]) + inline_element("pc", None, markup(delimiter))
-    else:
-        label = markup(section.marker)
-    head_end = inline_element("pc", HEAD_END, markup(section.head_end)) if section.head_end else ""
-    w.child(inline_element("head", None, inline_element("label", None, label) + markup(section.head) + head_end))
+        marker = marker[: -len(delimiter)]
+    head = section.head
+    head_end = section.head_end
+    if not is_plain_text(f"{marker}{delimiter}{head}{head_end}"):
+        marker, delimiter, head, head_end = markup(marker), markup(delimiter), markup(head), markup(head_end)
+    label = f"{marker}<pc>{delimiter}</pc>" if delimiter else marker
+    label = f"<label>{label}</label>" if label else "<label/>"
+    end = f'<pc type="head-end">{head_end}</pc>' if head_end else ""
+    return f"<head>{label}{head}{end}</head>"

@@ -38,6 +38,19 @@ Attributes = Mapping[str, "str | None"]
 """Attribute names (``xml:id``, ``xmlns`` as written) to values, in order; None leaves one out."""
 
 
+def is_plain_text(text: str) -> bool:
+    """True when ``text`` is element content as it is: nothing to escape, nothing XML cannot hold.
+
+    ``str.isprintable`` is False for every control, surrogate and noncharacter and scans
+    CJK text several times faster than a regex: when it passes, only ``& < >`` are left
+    to look for. It also fails on harmless characters (U+3000, tab, newline): the regex
+    decides then.
+    """
+    if text.isprintable():
+        return "&" not in text and "<" not in text and ">" not in text
+    return _TEXT_SPECIAL.search(text) is None
+
+
 def escape_text(text: str) -> str:
     """``text`` as element content: ``& < >`` and CR escaped the way libxml2 does."""
     if FORBIDDEN_CHARS.search(text):
@@ -201,7 +214,10 @@ class XmlWriter:
 
     def markup(self, text: str) -> str:
         """``text`` as XML character data: escaped, forbidden characters as ``on_forbidden`` says."""
-        if _TEXT_SPECIAL.search(text) is None:
+        if text.isprintable():  # is_plain_text, written out: called for every piece of text
+            if "&" not in text and "<" not in text and ">" not in text:
+                return text
+        elif _TEXT_SPECIAL.search(text) is None:
             return text
         pieces = []
         pos = 0
@@ -216,6 +232,29 @@ class XmlWriter:
         """Append text that is already XML (a declaration, a final newline) as it is."""
         if text:
             self._parts.append(text)
+
+    # --- laid out by the caller ---------------------------------------------------------------
+
+    @property
+    def level(self) -> int:
+        """Indentation level of the innermost open element: 0 for the root, -1 with nothing
+        open, -2 when its content is not indented (it is not structural, or sits in one that is not).
+        """
+        return self._stack[-1][2]
+
+    def indent(self, level: int) -> str:
+        """The newline and indentation that go before an element at ``level`` (see ``level``)."""
+        return self._indent(level)
+
+    def sink(self) -> Callable[[str], None]:
+        """Append markup as it is, with no call per piece: for a caller that lays out a subtree.
+
+        For the hot loops of a writer that knows its layout (the TEI body): the caller writes
+        whole elements, indented with ``indent(level + 1)`` under an element at ``level``,
+        and so keeps the open elements as they are. The function stays valid while the
+        writer lives; ``take`` and ``pending`` count what it appended.
+        """
+        return self._parts.append
 
     # --- output -----------------------------------------------------------------------------
 
