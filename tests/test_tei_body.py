@@ -88,7 +88,7 @@ def bodies(draw, depth: int = 1) -> list:
             family=draw(st.sampled_from(["heading", "enumeration", "chapter"])), value=1,
             level=draw(st.sampled_from([depth, depth, depth, depth + 1])), head="h",
             cert=draw(st.sampled_from(["high", "low", "sure"])), lines=(draw(st.integers(-1, 9)), 1),
-            id=draw(st.sampled_from(["", f"s{depth}-{i}", "s1-0", "1bad", "s\n", "s1-0\n"])),
+            id=draw(st.sampled_from(["", f"s{depth}-{i}", "s1-0", "1bad", "s\n", "s1-0\n", "s1\n-0"])),
             delimiter=delimiter, children=draw(bodies(depth + 1))))
     return nodes
 
@@ -111,4 +111,12 @@ def test_an_id_used_in_an_earlier_document_is_refused():
     docs = [Document(meta=Metadata(), body=[Section("一", "cn-dun", "heading", 1, 1, "h", id="s1")])
             for _ in range(2)]
     with pytest.raises(TeiWriteError, match="'s1' is used twice"):
+        write_tei(Conversion(SourceInfo("a.txt", "", "utf-8", "text", 1), docs))
+
+
+@pytest.mark.parametrize("bad", ["s1\n", "s1\ns2", "s1 s2"])
+def test_an_id_with_a_newline_or_space_is_refused_not_written_as_a_reference(bad):
+    docs = [Document(meta=Metadata(), body=[Section("一", "cn-dun", "heading", 1, 1, "h", id=bad),
+                                            Section("二", "cn-dun", "heading", 2, 1, "h", id="s9")])]
+    with pytest.raises(TeiWriteError, match="is not an XML name"):
         write_tei(Conversion(SourceInfo("a.txt", "", "utf-8", "text", 1), docs))

@@ -62,7 +62,7 @@ EMPTY = "empty"
 PAGE_TEXT = "page"
 
 _NCNAME_PATTERN = r"[A-Za-z_\u00c0-\ud7ff\ue000-\ufffd][\w.\-\u00b7\u0300-\u036f\u203f-\u2040]*"
-_NCNAME = re.compile(f"^{_NCNAME_PATTERN}$")
+_NCNAME = re.compile(f"{_NCNAME_PATTERN}\\Z")
 _NCNAME_LINES = re.compile(f"(?:{_NCNAME_PATTERN}\n)*{_NCNAME_PATTERN}")
 """NCNames, one a line (a name holds no newline): the ids of a body checked in one match."""
 _W3C_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -393,7 +393,8 @@ def _ids_look_right(found: list[str], ids: set[str]) -> bool:
         return True
     if len(set(found)) != len(found) or not ids.isdisjoint(found):
         return False
-    return _NCNAME_LINES.fullmatch("\n".join(found)) is not None
+    joined = "\n".join(found)  # an id holding a newline would pass as two: count them
+    return joined.count("\n") == len(found) - 1 and _NCNAME_LINES.fullmatch(joined) is not None
 
 
 def _check_nodes_in_order(nodes: list[Node], depth: int, ids: set[str]) -> None:
