@@ -14,7 +14,7 @@ from speech2tei import batch, fanout, jsonio
 from speech2tei.batch import convert_item, render_outputs
 from speech2tei.fanout import can_fan_out, convert_fanned, document_runs
 from speech2tei.jsonio import document_json_bytes, spliced_json_bytes, to_json_bytes
-from speech2tei.ledger import check_nothing_lost, document_pieces
+from speech2tei.ledger import PagePieces, check_nothing_lost, document_segment, spans_apart, visible_pair
 from speech2tei.model import Line
 from speech2tei.pipeline import Options, convert_bytes, convert_prepared, prepare
 from speech2tei.tei import corpus_frame, iter_corpus_member, write_tei
@@ -88,13 +88,16 @@ def test_tei_frame_and_members_are_the_whole_corpus() -> None:
     assert members[0].startswith(b"\n  <TEI ") and members[0].endswith(b"\n  </TEI>")
 
 
-def test_ledger_by_document_pieces_is_the_same_check() -> None:
+def test_ledger_by_document_segments_is_the_same_check() -> None:
     prepared = prepare(COMPILATION, "in.txt", Options())
     text = prepared.ledger_input
     conv = convert_prepared(prepared, Options())
-    pieces = [document_pieces(doc) for doc in conv.documents]
-    assert check_nothing_lost(text, conv, documents=pieces) == check_nothing_lost(text, conv) == []
-    assert check_nothing_lost(text, conv, documents=pieces[:1]) != []
+    page = PagePieces(conv)
+    segments = [document_segment(doc, page) for doc in conv.documents]
+    assert spans_apart(segments)
+    assert visible_pair(text, conv, segments) == visible_pair(text, conv)
+    assert check_nothing_lost(text, conv, segments=segments) == check_nothing_lost(text, conv) == []
+    assert check_nothing_lost(text, conv, segments=segments[:1]) != []
 
 
 def test_document_runs_cover_every_document_once_in_order() -> None:

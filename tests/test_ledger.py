@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from speech2tei.clean import clean_lines
-from speech2tei.ledger import assert_nothing_lost, check_nothing_lost, pieces_by_line, same_in_order
+from speech2tei.ledger import (
+    PagePieces,
+    assert_nothing_lost,
+    check_nothing_lost,
+    document_segment,
+    pieces_by_line,
+    same_in_order,
+    spans_apart,
+    visible_pair,
+)
 from speech2tei.model import (
     Conversion,
     Document,
@@ -116,3 +127,48 @@ def test_pieces_by_line_keeps_output_order_within_a_line() -> None:
     assert lines == sorted(lines)
     texts = [text for _, text in pieces_by_line(conv)]
     assert texts.index("一、总体要求") < texts.index("要抓好落实的关键。")
+
+
+# --- documents laid out apart (fanout): the same string as the whole model -----------------------
+
+
+@st.composite
+def laid_out_models(draw) -> Conversion:
+    """Documents on consecutive line spans with pieces anywhere in them (several on a line, out
+    of order), removed text and page text on any line, ties included; every piece a new letter,
+    so any change of order shows."""
+    letters = iter(chr(0x4E00 + k) for k in range(100_000))
+    documents, line = [], draw(st.integers(0, 3))
+    for _ in range(draw(st.integers(1, 4))):
+        first, last = line, line + draw(st.integers(0, 5))
+        within = st.integers(first, last)
+        nodes = [Paragraph(next(letters), (n, n)) for n in draw(st.lists(within, max_size=6))]
+        front = [FrontItem("title", next(letters), (n, n)) for n in draw(st.lists(within, max_size=2))]
+        documents.append(Document(front=front, body=nodes, lines=(first, last)))
+        line = last + draw(st.integers(1, 3))
+    lines = st.integers(0, line + 2)
+    removed = [Removal(next(letters), "boilerplate", n) for n in draw(st.lists(lines, max_size=8))]
+    page_front = [FrontItem("note", next(letters), (n, n)) for n in draw(st.lists(lines, max_size=4))]
+    return Conversion(source=SourceInfo("x.txt"), documents=documents, removed=removed, page_front=page_front)
+
+
+@settings(max_examples=300, deadline=None)
+@given(laid_out_models())
+def test_documents_laid_out_apart_spell_what_the_whole_model_spells(conv: Conversion) -> None:
+    page = PagePieces(conv)
+    segments = [document_segment(doc, page) for doc in conv.documents]
+    assert all(segment is not None for segment in segments) and spans_apart(segments)
+    assert visible_pair("", conv, segments) == visible_pair("", conv)
+
+
+def test_a_piece_outside_its_document_lines_is_not_laid_out_apart() -> None:
+    conv = conversion()
+    conv.documents[0].lines = (2, 4)  # the paragraph on line 5 lies outside
+    assert document_segment(conv.documents[0], PagePieces(conv)) is None
+    conv.documents[0].lines = (2, 5)
+    assert document_segment(conv.documents[0], PagePieces(conv)) is not None
+
+
+def test_documents_sharing_a_line_are_not_apart() -> None:
+    assert spans_apart([((1, 4), "a"), ((5, 9), "b")])
+    assert not spans_apart([((1, 5), "a"), ((5, 9), "b")])

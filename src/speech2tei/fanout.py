@@ -27,7 +27,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
 from .grammar import Grammar, default_grammar
-from .ledger import Piece, document_pieces
+from .ledger import PagePieces, Segment, document_segment, spans_apart
 from .model import Conversion, Diagnostic, Line, iter_sections
 from .pipeline import Options, Prepared, finish, parse_document, prepare
 
@@ -46,7 +46,8 @@ class Part:
     json: bytes
     """Empty where JSON is not wanted (the document is validated all the same)."""
     tei: bytes | None
-    pieces: list[Piece]
+    segment: Segment
+    """The document's stretch of the laid-out output, for the nothing-lost check."""
     ids: list[str]
     sections: int
     warnings: list[Diagnostic]
@@ -68,6 +69,7 @@ class _Shared:
 
     conv: Conversion
     documents: list[list[Line]]
+    page: PagePieces
     grammar: Grammar
     formats: tuple[str, ...]
 
@@ -100,7 +102,8 @@ def _parse_in_workers(prepared: Prepared, grammar: Grammar, formats: list[str],
                       jobs: int) -> list[Part] | None:
     """Every document's Part, in order; None when a worker failed or died."""
     _warm_up(formats)
-    _SHARED[:] = [_Shared(prepared.conv, prepared.documents, grammar, tuple(formats))]
+    conv = prepared.conv
+    _SHARED[:] = [_Shared(conv, prepared.documents, PagePieces(conv), grammar, tuple(formats))]
     tasks = list(document_runs(prepared.documents, TASK_CHARS))
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
                                mp_context=multiprocessing.get_context("fork"), initializer=_ignore_sigint)
@@ -180,7 +183,10 @@ def _convert_one(shared: _Shared, index: int) -> Part:
 
         check_corpus_member(doc, ids)
         tei = b"".join(iter_corpus_member(shared.conv, doc, number))
-    return Part(json=json, tei=tei, pieces=document_pieces(doc),
+    segment = document_segment(doc, shared.page)
+    if segment is None:
+        raise _Refused(f"document {number}: a piece outside its lines")
+    return Part(json=json, tei=tei, segment=segment,
                 ids=sorted(ids), sections=sum(1 for _ in iter_sections(doc.body)),
                 warnings=[w for w in doc.warnings if w.severity != "info"])
 
@@ -189,7 +195,10 @@ def _assemble(prepared: Prepared, opts: Options, parts: list[Part], formats: lis
     """The outputs of the whole input from its documents' parts (None: a check failed)."""
     from .jsonio import spliced_json_bytes
 
-    finish(prepared, opts, [part.pieces for part in parts])
+    segments = [part.segment for part in parts]
+    if not spans_apart(segments):
+        return None
+    finish(prepared, opts, segments)
     conv = prepared.conv
     json = spliced_json_bytes(conv, [part.json or b"" for part in parts])  # validated anyway
     if json is None:

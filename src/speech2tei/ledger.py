@@ -16,8 +16,10 @@ from inside a line, a line joined across a removal) are the multisets counted.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from itertools import pairwise
 from operator import itemgetter
 
 from .model import Conversion, Document, Node, Section
@@ -47,35 +49,99 @@ def _body_pieces(nodes: list[Node]) -> Iterator[Piece]:
 
 
 def document_pieces(doc: Document) -> list[Piece]:
-    """A document's kept pieces in output order: front, body, back. Computed where the
-    document is parsed (a worker process, for a large input), so only the pieces travel."""
+    """A document's kept pieces in output order: front, body, back."""
     pieces = [(item.lines[0], item.text) for item in doc.front]
     pieces.extend(_body_pieces(doc.body))
     pieces.extend((item.lines[0], item.text) for item in doc.back)
     return pieces
 
 
-def pieces_by_line(conv: Conversion, documents: Iterable[list[Piece]] | None = None) -> list[Piece]:
+def pieces_by_line(conv: Conversion) -> list[Piece]:
     """Every kept and removed piece, ordered by the line it starts on (stable: pieces of one
-    line stay in output order). ``documents`` gives each document's pieces where they were
-    laid out elsewhere (``document_pieces``); by default they come from ``conv.documents``."""
-    if documents is None:
-        documents = map(document_pieces, conv.documents)
+    line stay in output order: page text, then the documents', then removed text)."""
     pieces: list[Piece] = [(item.lines[0], item.text) for item in conv.page_front]
-    for doc_pieces in documents:
-        pieces.extend(doc_pieces)
+    for doc in conv.documents:
+        pieces.extend(document_pieces(doc))
     pieces.extend((removal.line, removal.text) for removal in conv.removed)
     pieces.sort(key=itemgetter(0))
     return pieces
 
 
+Segment = tuple[tuple[int, int], str]
+"""A document's line span and its stretch of the laid-out output (visible characters): its
+own pieces and the page's pieces on its lines, in the order ``pieces_by_line`` gives them."""
+
+
+class PagePieces:
+    """The page's own pieces (page text, removed text), each kind ordered by line, so the
+    pieces on a document's lines are found by bisection.
+
+    Where documents are parsed in other processes (``fanout``), each lays out its stretch of
+    the output (``document_segment``) and only that string travels back; ``laid_out`` then
+    puts the stretches and the pieces between documents in line order. The result is the
+    string ``pieces_by_line`` spells for the whole model, because the documents' line spans
+    do not overlap (``spans_apart``) and every piece of a document lies within its span."""
+
+    def __init__(self, conv: Conversion) -> None:
+        self.front = sorted(((item.lines[0], item.text) for item in conv.page_front), key=itemgetter(0))
+        self.removed = sorted(((r.line, r.text) for r in conv.removed), key=itemgetter(0))
+        self._front_lines = [line for line, _ in self.front]
+        self._removed_lines = [line for line, _ in self.removed]
+
+    def within(self, first: int, last: int) -> tuple[list[Piece], list[Piece]]:
+        """Page text and removed text on lines ``first`` to ``last``."""
+        return (_between(self.front, self._front_lines, first, last),
+                _between(self.removed, self._removed_lines, first, last))
+
+
+def _between(pieces: list[Piece], lines: list[int], first: int, last: int) -> list[Piece]:
+    return pieces[bisect_left(lines, first) : bisect_right(lines, last)]
+
+
+def document_segment(doc: Document, page: PagePieces) -> Segment | None:
+    """The document's stretch of the laid-out output; None if a piece of it lies outside its
+    span (then only the whole model laid out at once is right)."""
+    first, last = doc.lines
+    own = document_pieces(doc)
+    if any(not first <= line <= last for line, _ in own):
+        return None
+    front, removed = page.within(first, last)
+    pieces = [*front, *own, *removed]
+    pieces.sort(key=itemgetter(0))
+    return doc.lines, visible_text("".join(text for _, text in pieces))
+
+
+def spans_apart(segments: list[Segment]) -> bool:
+    """True when the documents' spans follow one another without sharing a line."""
+    return all(prev[0][1] < seg[0][0] for prev, seg in pairwise(segments))
+
+
+def laid_out(conv: Conversion, segments: list[Segment]) -> str:
+    """The visible output in line order from the documents' stretches (see ``PagePieces``)
+    and the page's pieces that lie between documents."""
+    starts = [span[0] for span, _ in segments]
+
+    def between_documents(line: int) -> bool:
+        k = bisect_right(starts, line) - 1
+        return k < 0 or line > segments[k][0][1]
+
+    pieces: list[Piece] = [(item.lines[0], item.text) for item in conv.page_front
+                           if between_documents(item.lines[0])]
+    pieces.extend((span[0], text) for span, text in segments)
+    pieces.extend((r.line, r.text) for r in conv.removed if between_documents(r.line))
+    pieces.sort(key=itemgetter(0))
+    return visible_text("".join(text for _, text in pieces))
+
+
 def visible_pair(input_text: str, conv: Conversion,
-                 documents: Iterable[list[Piece]] | None = None) -> tuple[str, str]:
+                 segments: list[Segment] | None = None) -> tuple[str, str]:
     """The input's visible characters and the output's, the latter laid out by source line.
     The same pair serves the in-order comparison and, where that fails, the counting (a
-    multiset does not care about order), so the model is walked once."""
-    laid_out = "".join(text for _, text in pieces_by_line(conv, documents))
-    return visible_text(input_text), visible_text(laid_out)
+    multiset does not care about order), so the model is walked once. ``segments``: the
+    documents' stretches where they were laid out elsewhere (``document_segment``)."""
+    if segments is not None:
+        return visible_text(input_text), laid_out(conv, segments)
+    return visible_text(input_text), visible_text("".join(text for _, text in pieces_by_line(conv)))
 
 
 def same_in_order(input_text: str, conv: Conversion) -> bool:
@@ -86,13 +152,13 @@ def same_in_order(input_text: str, conv: Conversion) -> bool:
 
 
 def check_nothing_lost(input_text: str, conv: Conversion, limit: int = 20, *,
-                       documents: Iterable[list[Piece]] | None = None) -> list[str]:
+                       segments: list[Segment] | None = None) -> list[str]:
     """Problems with the invariant, readable ("lost 3 × '的'"); an empty list when it holds.
 
-    At most ``limit`` problems of each kind are listed, most frequent first. ``documents``:
-    see ``pieces_by_line``.
+    At most ``limit`` problems of each kind are listed, most frequent first. ``segments``:
+    see ``visible_pair``.
     """
-    have_text, out_text = visible_pair(input_text, conv, documents)
+    have_text, out_text = visible_pair(input_text, conv, segments)
     if have_text == out_text:
         return []
     have, out = Counter(have_text), Counter(out_text)

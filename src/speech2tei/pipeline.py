@@ -6,7 +6,6 @@ report. Writers (JSON, TEI, outline) take the ``Conversion`` this returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from .errors import InputError
 from .frontmatter import extract_front
 from .gcpause import paused_gc
 from .grammar import Grammar, default_grammar
-from .ledger import Piece, check_nothing_lost
+from .ledger import Segment, check_nothing_lost
 from .markers import Candidate, find_candidates, head_cuts, select_markers
 from .model import Block, Conversion, Diagnostic, Document, FrontItem, Line, printable_name
 from .readers import read_input
@@ -113,10 +112,10 @@ def convert_prepared(prepared: Prepared, opts: Options, explain: list[Explained]
     return conv
 
 
-def finish(prepared: Prepared, opts: Options, documents: Iterable[list[Piece]] | None = None) -> None:
+def finish(prepared: Prepared, opts: Options, segments: list[Segment] | None = None) -> None:
     """The conversion's own warnings, once every document is parsed: bytes the decoder
-    replaced, and the nothing-lost check (``documents``: each document's ledger pieces where
-    the documents were parsed in other processes and are not in ``conv``)."""
+    replaced, and the nothing-lost check (``segments``: each document's stretch of the
+    laid-out output, where the documents were parsed in other processes, not in ``conv``)."""
     conv = prepared.conv
     if prepared.replaced:
         replaced = prepared.replaced
@@ -126,7 +125,7 @@ def finish(prepared: Prepared, opts: Options, documents: Iterable[list[Piece]] |
             "decode-replaced", f"{len(replaced)} undecodable bytes replaced by U+FFFD at byte offsets "
             f"{shown}{more}", None))
     if opts.check_lossless:
-        problems = check_nothing_lost(prepared.ledger_input, conv, documents=documents)
+        problems = check_nothing_lost(prepared.ledger_input, conv, segments=segments)
         if problems:  # a bug of ours, not of the input: say so where the user sees it
             conv.warnings.append(Diagnostic(
                 "text-lost", "the output does not hold every character of the input: " + "; ".join(problems[:5]),
