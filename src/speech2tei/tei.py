@@ -876,26 +876,6 @@ def _split_trailing_closers(nodes: list[Node]) -> tuple[list[Node], list[Paragra
     return nodes[:end], [n for n in nodes[end:] if isinstance(n, Paragraph)]
 
 
-def _units(nodes: list[Node]) -> list[_Unit]:
-    """The parts of a container in order: each run of paragraphs after a section is one part."""
-    units: list[_Unit] = []
-    seen_section = False
-    run: list[Paragraph] | None = None
-    for node in nodes:
-        if isinstance(node, Section):
-            units.append(node)
-            seen_section = True
-            run = None
-        elif not seen_section:
-            units.append(node)
-        elif run is None:
-            run = [node]
-            units.append(run)
-        else:
-            run.append(node)
-    return units
-
-
 def _write_continuation(layout: _Layout, paragraphs: list[Paragraph], level: int) -> None:
     """Paragraphs after a nested section: ``<div type="continuation">`` (never empty)."""
     prefix = layout.indents[level]
