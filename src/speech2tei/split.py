@@ -22,8 +22,10 @@ Where the text goes (nothing is lost):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import compress, count, islice, repeat
+from operator import attrgetter, contains, eq
 
 from .blocks import ends_sentence, has_inner_sentence_end, page_rules, starts_with_marker
 from .frontmatter import cn_number, is_date_line, is_subtitle, is_trailer, plain_title
@@ -66,6 +68,10 @@ def split_documents(lines: list[Line], *, removed: list[Removal] | None = None) 
     return split
 
 
+TEXT = attrgetter("text")
+"""For ``map`` over the lines: a loop in C."""
+
+
 # --- Finding the pieces -----------------------------------------------------------------
 
 
@@ -78,13 +84,13 @@ def _label_number(match: re.Match[str]) -> int:
 
 
 def _labelled_starts(lines: list[Line]) -> list[int]:
-    """Indexes of 篇1:, 篇2: … lines, when they number 1, 2, 3 … in order."""
+    """Indexes of 篇1:, 篇2: … lines, when they number 1, 2, 3 … in order (the label pattern is
+    tried on every line in one loop in C; Python looks only at the labels)."""
+    label = re.compile(page_rules()["compilation"]["label"]).match
+    matches = list(map(label, map(TEXT, lines)))
     starts: list[int] = []
-    for index, line in enumerate(lines):
-        match = _label(line.text)
-        if match is None:
-            continue
-        if _label_number(match) != len(starts) + 1:
+    for index in compress(count(), matches):
+        if _label_number(matches[index]) != len(starts) + 1:  # type: ignore[arg-type]
             return []
         starts.append(index)
     return starts
@@ -110,25 +116,70 @@ def _is_title_line(line: Line) -> bool:
             and not starts_with_marker(body) and not is_date_line(body))
 
 
+SUBTITLE_DASHES = ("—", "-", "－", "─")
+"""Every dash a subtitle may open with (``subtitle_dash`` in data/frontmatter.yaml)."""
+
+SUBTITLE_WORD = "在"
+"""The word every other subtitle holds: the ``occasion`` pattern starts with it."""
+
+SUBTITLE_MAX_CHARS = 82
+"""Longest subtitle without a dash: ``is_subtitle`` takes at most 80 characters inside the
+brackets it strips."""
+
+
+def may_be_subtitle(stripped: str) -> bool:
+    """False only when ``is_subtitle`` is false for this stripped text: a subtitle opens with a
+    dash, or is short and holds 在. Almost no line of a speech is, so the full test is skipped
+    for most."""
+    return stripped.startswith(SUBTITLE_DASHES) or (
+        SUBTITLE_WORD in stripped and len(stripped) <= SUBTITLE_MAX_CHARS)
+
+
+def _subtitle_candidates(texts: list[str]) -> set[int]:
+    """Indexes of the stripped ``texts`` that may be subtitles: ``may_be_subtitle``, and for
+    the 在 kind the ``occasion`` pattern somewhere in the text (``is_subtitle`` looks for it in
+    a part of the text). Loops in C over all texts; Python only for the lines holding 在."""
+    heads = "".join([text[:1] for text in texts])
+    dashed = {k for dash in SUBTITLE_DASHES for k in find_all(heads, dash)}
+    holding = compress(count(), map(contains, texts, repeat(SUBTITLE_WORD)))
+    occasion = re.compile(page_rules()["occasion"]).search  # re caches the compiled pattern
+    return dashed | {k for k in holding
+                     if len(texts[k]) <= SUBTITLE_MAX_CHARS and occasion(texts[k])}
+
+
+def find_all(text: str, char: str) -> Iterator[int]:
+    """Every index of ``char`` in ``text``."""
+    k = text.find(char)
+    while k >= 0:
+        yield k
+        k = text.find(char, k + 1)
+
+
 def _title_block_starts(lines: list[Line]) -> list[int]:
     """Pieces without labels: title blocks with different titles, each followed by a speech."""
     rules = page_rules()["compilation"]
-    nonblank = _nonblank(lines)
+    stripped = [line.text.strip() for line in lines]
+    nonblank = list(compress(count(), stripped))
+    texts = list(filter(None, stripped))
+    # k opens a block when the next text repeats it or is a subtitle: rare, so the few k
+    # where that can hold are found first (the next is a candidate subtitle, or equal)
+    maybe = {k - 1 for k in _subtitle_candidates(texts) if k} | set(
+        compress(count(), map(eq, texts, islice(texts, 1, None))))
     starts: list[int] = []
-    for k, index in enumerate(nonblank[:-1]):
-        line, nxt = lines[index], lines[nonblank[k + 1]]
-        opens_block = nxt.text.strip() == line.text.strip() or is_subtitle(nxt.text)  # rare: test first
-        if opens_block and _is_title_line(line) and (not starts or starts[-1] != nonblank[k - 1]):
+    for k in sorted(maybe):
+        index, after = nonblank[k], nonblank[k + 1]
+        opens_block = texts[k + 1] == texts[k] or is_subtitle(lines[after].text)
+        if opens_block and _is_title_line(lines[index]) and (not starts or starts[-1] != nonblank[k - 1]):
             starts.append(index)  # X / X / X counts once
     if len(starts) < 2:
         return []
     bounds = [*starts, len(lines)]
-    texts = ["".join(ln.text.strip() for ln in lines[bounds[k] : bounds[k + 1]]) for k in range(len(starts))]
-    if any(len(text) < rules["piece_min_chars"] for text in texts):
+    pieces = ["".join(stripped[bounds[k] : bounds[k + 1]]) for k in range(len(starts))]
+    if any(len(text) < rules["piece_min_chars"] for text in pieces):
         return []
-    if len(set(texts)) != len(texts):
+    if len(set(pieces)) != len(pieces):
         return []  # the same piece again: a page repeated, not a compilation
-    head = "".join(ln.text.strip() for ln in lines[: starts[0]])
+    head = "".join(stripped[: starts[0]])
     if len(head) >= rules["piece_min_chars"]:
         return []  # a speech before the first title block: not a compilation
     return starts
