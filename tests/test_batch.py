@@ -367,7 +367,7 @@ def test_bench_quick_prints_figures(tmp_path: Path) -> None:
                              "--out", str(figures)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     for case in ("I/O floor", "parse only", "parse+JSON", "speed-up", "growth", "peak RSS",
-                 "latency: speech2tei --version"):
+                 "latency: speech2tei --version", "CLI --jobs 2 vs --jobs 1, one "):
         assert case in result.stdout, case
     cases = json.loads(figures.read_text(encoding="utf-8"))["cases"]
     ratios = [c["ratio"] for c in cases if c["ratio"] is not None]
