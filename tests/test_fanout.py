@@ -5,7 +5,10 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -188,3 +191,42 @@ def test_cli_single_large_file_uses_the_workers(dump: Path, tmp_path: Path, monk
     assert seen == [2]
     expected = outputs_in_one_process(dump.read_bytes(), ["json"], str(dump))["json"]
     assert (tmp_path / "out" / "year.json").read_bytes() == expected
+
+
+@needs_fork
+def test_ctrl_c_while_workers_convert_stops_cleanly(dump: Path, tmp_path: Path) -> None:
+    """SIGINT to the process group while forked workers hold documents: exit 130, nothing
+    written, no worker left behind, no traceback."""
+    children = Path("/proc/self/task")
+    if not children.is_dir():
+        pytest.skip("needs /proc to see the worker processes")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "speech2tei", "convert", str(dump), "--to", "json,tei",
+                             "-o", str(out), "--jobs", "2"], stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    listing = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        if listing.exists() and listing.read_text().split():
+            break  # the workers are forked
+        time.sleep(0.01)
+    else:
+        pytest.fail("no worker process appeared")
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        _, rest = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("convert did not stop within 60 s of Ctrl-C")
+    assert proc.returncode == 130, rest
+    assert "interrupted" in rest and "Traceback" not in rest
+    assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("worker processes are still running after the interrupt")

@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import closing, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
@@ -404,9 +404,32 @@ _WORKER_OPTIONS: list[Options | None] = []
 """The options of this worker process, set once by ``_init_worker`` (sent once, not per file)."""
 
 
+def ignore_sigint() -> None:
+    """In a worker: Ctrl-C is for the parent, which stops the workers itself. The parent
+    starts workers with SIGINT held (``sigint_held``): released only once it is ignored, a
+    Ctrl-C at that moment cannot interrupt a worker half-born and print its traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def sigint_held() -> Iterator[None]:
+    """Hold Ctrl-C while worker processes may be started (they inherit the held signal); a
+    Ctrl-C meanwhile arrives, in this process, at the end of the block."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _init_worker(formats: list[str], options: Options | None) -> None:
     """Runs once in each worker: leave Ctrl-C to the parent, keep the settings, warm up."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_sigint()
     _WORKER_OPTIONS[:] = [options]
     warm_up(formats, options)
 
@@ -473,7 +496,8 @@ class _PoolRun:
             while queue or pending:
                 while queue and len(pending) < jobs * (QUEUED_PER_WORKER if retry else 1):
                     item = queue.popleft()
-                    pending[pool.submit(_convert_in_worker, item.source, list(item.targets))] = item
+                    with sigint_held():  # submitting may start a worker
+                        pending[pool.submit(_convert_in_worker, item.source, list(item.targets))] = item
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     item = pending.pop(future)

@@ -20,7 +20,6 @@ pipe; where ``fork`` is not available the input is converted in one process.
 from __future__ import annotations
 
 import multiprocessing
-import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -105,24 +104,30 @@ def _parse_in_workers(prepared: Prepared, grammar: Grammar, formats: list[str],
     conv = prepared.conv
     _SHARED[:] = [_Shared(conv, prepared.documents, PagePieces(conv), grammar, tuple(formats))]
     tasks = list(document_runs(prepared.documents, TASK_CHARS))
-    pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
-                               mp_context=multiprocessing.get_context("fork"), initializer=_ignore_sigint)
+    from .batch import ignore_sigint, sigint_held, stop_pool
+
+    pool: ProcessPoolExecutor | None = None
     try:
+        with sigint_held():  # the workers are forked here
+            pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=ignore_sigint,
+                                       mp_context=multiprocessing.get_context("fork"))
+            runs = [pool.submit(_convert_run, task) for task in tasks]
         parts: list[Part] = []
-        for run in pool.map(_convert_run, tasks):
-            if run is None:
+        for run in runs:
+            done = run.result()
+            if done is None:
                 return None
-            parts.extend(run)
+            parts.extend(done)
         return parts
     except BrokenProcessPool:
         return None
     except BaseException:  # Ctrl-C: end the workers now (they write nothing)
-        from .batch import stop_pool
-
-        stop_pool(pool)
+        if pool is not None:
+            stop_pool(pool)
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         _SHARED.clear()
 
 
@@ -133,11 +138,6 @@ def _warm_up(formats: list[str]) -> None:
     _document_is_valid()
     if "tei" in formats:
         from . import tei  # noqa: F401  (its tables are built on import)
-
-
-def _ignore_sigint() -> None:
-    """Ctrl-C is for this process to handle: it stops the workers itself."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def document_runs(documents: list[list[Line]], chars: int) -> Iterator[tuple[int, int]]:
