@@ -253,6 +253,8 @@ def _wrap_width(widths: list[int]) -> int | None:
     """``wrap_width`` from the display widths of the non-blank lines, read from their counts
     (a few hundred distinct widths, however many lines)."""
     rules = page_rules()["blocks"]
+    if len(widths) < rules["wrap_min_lines"]:
+        return None  # too few lines for the band of full lines that wrapping leaves
     all_counts = Counter(widths)
     counts = {w: c for w, c in all_counts.items() if w >= rules["wrap_min_width"]}
     if not counts:
@@ -451,7 +453,8 @@ def make_blocks(lines: list[Line], *, wrap: bool | None = None) -> list[Block]:
     line widths decide.
     """
     raws = [line.text.rstrip() for line in lines]
-    widths = [display_width(raw) for raw in raws if raw]
+    # display_width of every non-blank line, spelled out: a call per line costs more than the sum
+    widths = [2 * len(raw) - len(raw.encode("ascii", "ignore")) for raw in raws if raw]
     width = _wrap_width(widths) if wrap is not False else None
     if wrap and width is None:
         width = max(widths, default=0)
