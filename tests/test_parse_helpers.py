@@ -55,3 +55,14 @@ def test_widths_decide_wrapping_as_display_width_does() -> None:
     lines = [Line("　　" + "字" * 20, n) for n in range(1, 4)]
     assert display_width(lines[0].text) == 44
     assert [b.text for b in make_blocks(lines)] == ["字" * 20] * 3
+
+
+def test_a_line_that_stands_apart_is_not_joined_and_a_plain_one_is() -> None:
+    from speech2tei.blocks import _shapes, _stands_apart, continues_sentence
+
+    shapes = _shapes()
+    assert _stands_apart("二、下一步工作", shapes)
+    assert not _stands_apart("的发展，取得了明显成效。", shapes)
+    prev = "今年以来，全市上下共同努力。各项工作取得新进"
+    assert not continues_sentence(prev, "二、下一步工作")
+    assert continues_sentence(prev, "展，成绩来之不易。")
