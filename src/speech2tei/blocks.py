@@ -253,6 +253,8 @@ def _wrap_width(widths: list[int]) -> int | None:
     """``wrap_width`` from the display widths of the non-blank lines, read from their counts
     (a few hundred distinct widths, however many lines)."""
     rules = page_rules()["blocks"]
+    if len(widths) < rules["wrap_min_lines"]:
+        return None  # too few lines for the band of full lines that wrapping leaves
     all_counts = Counter(widths)
     counts = {w: c for w, c in all_counts.items() if w >= rules["wrap_min_width"]}
     if not counts:
@@ -412,9 +414,7 @@ def continues_sentence(prev_text: str, next_text: str, *, after_fragment: bool =
 def _continues(prev: _Paragraph, next_text: str, after_fragment: bool) -> bool:
     """``continues_sentence`` of a paragraph being assembled and the stripped next text."""
     shapes = _shapes()
-    if not next_text or prev.last in shapes.sentence_end:
-        return False
-    if shapes.marker_start.match(next_text) or shapes.markup_start.match(next_text):
+    if not next_text or prev.last in shapes.sentence_end or _stands_apart(next_text, shapes):
         return False
     prev.count()
     if prev.open_quotes > prev.close_quotes:
@@ -431,6 +431,12 @@ def _continues(prev: _Paragraph, next_text: str, after_fragment: bool) -> bool:
     if len(next_text) >= page_rules()["blocks"]["continuation_min_chars"]:
         return True
     return _is_sentence_tail(next_text)
+
+
+def _stands_apart(text: str, shapes: _Shapes) -> bool:
+    """A line that opens with a numbering marker or markup never carries on the line before,
+    whatever that line is."""
+    return shapes.marker_start.match(text) is not None or shapes.markup_start.match(text) is not None
 
 
 def _is_sentence_tail(text: str) -> bool:
@@ -451,7 +457,8 @@ def make_blocks(lines: list[Line], *, wrap: bool | None = None) -> list[Block]:
     line widths decide.
     """
     raws = [line.text.rstrip() for line in lines]
-    widths = [display_width(raw) for raw in raws if raw]
+    # display_width of every non-blank line, spelled out: a call per line costs more than the sum
+    widths = [2 * len(raw) - len(raw.encode("ascii", "ignore")) for raw in raws if raw]
     width = _wrap_width(widths) if wrap is not False else None
     if wrap and width is None:
         width = max(widths, default=0)
@@ -488,15 +495,16 @@ def _join_page_breaks(segments: list[_Segment]) -> list[Block]:
     """One paragraph per line, except sentences cut by a page break, which are joined."""
     blocks: list[Block] = []
     growing: _Paragraph | None = None  # the last block, once a piece was joined to it or asked
-    sentence_end = _shapes().sentence_end
+    shapes = _shapes()
+    sentence_end = shapes.sentence_end
     joinable = False  # the last block may be continued (not a heading, not an inline segment)
     after_fragment = False
     for n, (raw, no, hint, inline_after) in enumerate(segments):
         text = raw.strip()
         if joinable and not hint and (growing is not None or blocks[-1].text[-1:] not in sentence_end):
-            if growing is None:
-                growing = _Paragraph(blocks[-1].text, segments, n)
-            if _continues(growing, text, after_fragment):
+            if growing is None and text and not _stands_apart(text, shapes):
+                growing = _Paragraph(blocks[-1].text, segments, n)  # asked only when it may go on
+            if growing is not None and _continues(growing, text, after_fragment):
                 growing.append(text)
                 blocks[-1].end = no
                 after_fragment = _is_fragment(text)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from copy import copy
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -52,6 +51,14 @@ _DATE_RE = re.compile(
 _YEAR_ONLY_RE = re.compile(r"(?P<y>[0-9０-９]{4}|[〇○零一二三四五六七八九]{4})\s*年")
 _NUMERIC_DATE_RE = re.compile(r"(?<![0-9０-９])([12][0-9]{3})[-/.]([0-9]{1,2})[-/.]([0-9]{1,2})(?![0-9])")
 _TIME_RE = re.compile(r"[0-9０-９]{1,2}\s*[时:：]\s*[0-9０-９]{1,2}\s*分?")
+_AT_PLACE_RE = re.compile(r"于[\u4e00-\u9fff]{1,8}")
+_CJK_PAIR_RE = re.compile(r"[\u4e00-\u9fff]{2}")
+_BLANK_RE = re.compile(r"\s")
+_WORD_CHAR_RE = re.compile(r"\w")
+_DASH_RE = re.compile(r"(——|-{2,})")
+_TRAILER_LEAD_RE = re.compile(r"^\W*(?:本文|此文|这是)(?:为|系|是)?")
+"""Patterns of this module, compiled once (the ``re`` functions look each up in a cache at
+every call, which the front of every document pays many times over)."""
 
 
 def cn_number(text: str) -> int:
@@ -107,7 +114,7 @@ def is_date_line(text: str) -> bool:
         return False
     before, after = core[: match.start()].strip(), core[match.end():].strip()
     before_ok = not before or _is_bare_name(before)
-    after_ok = not after or _TIME_RE.fullmatch(after) is not None or re.fullmatch(r"于[\u4e00-\u9fff]{1,8}", after)
+    after_ok = not after or _TIME_RE.fullmatch(after) is not None or _AT_PLACE_RE.fullmatch(after)
     return before_ok and bool(after_ok)
 
 
@@ -148,7 +155,7 @@ def is_subtitle(text: str) -> bool:
     text = text.strip()
     dash = _compiled("subtitle_dash").match(text)
     if dash:
-        return re.search(r"[\u4e00-\u9fff]{2}", text[dash.end():]) is not None
+        return _CJK_PAIR_RE.search(text, dash.end()) is not None
     core = _strip_brackets(text)
     occasion = _compiled("occasion").search(core)
     if occasion is None or has_inner_sentence_end(core) or len(core) > 80:
@@ -160,7 +167,7 @@ def is_subtitle(text: str) -> bool:
 
 def occasion_of(text: str) -> str | None:
     """The meeting named in a subtitle or trailer: 在全市招商引资工作会议上 → 全市招商引资工作会议."""
-    cleaned = re.sub(page_rules()["trailer_junk"], "", text)
+    cleaned = _compiled("trailer_junk").sub("", text)
     match = _compiled("occasion").search(cleaned)
     if match is None:
         return None
@@ -176,7 +183,7 @@ def salutation_length(text: str) -> int:
     rules = page_rules()
     stripped = text.lstrip()
     lead = len(text) - len(stripped)
-    for word in sorted(rules["salutations"], key=len, reverse=True):
+    for word in _salutations():
         if stripped.startswith(word) and len(stripped) > len(word) and stripped[len(word)] in rules["salute_delims"]:
             return lead + len(word) + 1
         if stripped == word:
@@ -205,7 +212,7 @@ def is_salutation(text: str) -> bool:
 def closer_length(text: str) -> int:
     """Length of closing words ending ``text`` (…。谢谢大家！); 0 if none."""
     stripped = text.rstrip()
-    for word in sorted(page_rules()["closers"], key=len, reverse=True):
+    for word in _closers():
         for end in ("！", "!", "。", ""):
             tail = word + end
             if stripped.endswith(tail):
@@ -218,17 +225,38 @@ def closer_length(text: str) -> int:
 def is_trailer(text: str) -> bool:
     """A note after the speech: 本文为市长…讲话, （作者单位：…）, （钱竞整理）."""
     stripped = text.strip()
-    if len(stripped) > 120 or has_inner_sentence_end(re.sub(page_rules()["trailer_junk"], "", stripped)):
+    if len(stripped) > 120 or has_inner_sentence_end(_compiled("trailer_junk").sub("", stripped)):
         return False
-    return any(re.search(p, stripped) for p in page_rules()["trailers"])
+    return any(p.search(stripped) for p in _trailer_patterns())
 
 
-def _role_words() -> list[str]:
-    return sorted(page_rules()["roles"], key=len, reverse=True)
+@lru_cache(maxsize=1)
+def _trailer_patterns() -> tuple[re.Pattern[str], ...]:
+    return tuple(re.compile(p) for p in page_rules()["trailers"])
+
+
+@lru_cache(maxsize=1)
+def _role_words() -> tuple[str, ...]:
+    """The roles, longest first (sorted once)."""
+    return tuple(sorted(page_rules()["roles"], key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _salutations() -> tuple[str, ...]:
+    """The salutations, longest first (sorted once)."""
+    return tuple(sorted(page_rules()["salutations"], key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _closers() -> tuple[str, ...]:
+    """The closing words, longest first (sorted once)."""
+    return tuple(sorted(page_rules()["closers"], key=len, reverse=True))
 
 
 _NAME = r"[\u4e00-\u9fff](?:[\s\u00a0\u2002\u3000]?[\u4e00-\u9fff]){1,3}"
 _GAP = r"[\s\u00a0\u2002\u3000]"
+_NAME_RE = re.compile(_NAME)
+_GAP_RE = re.compile(_GAP)
 
 
 def speaker_of(text: str) -> tuple[str | None, str | None] | None:
@@ -244,15 +272,15 @@ def speaker_of(text: str) -> tuple[str | None, str | None] | None:
         if where < 0:
             continue
         before, after = text[: where + len(role)].strip(), text[where + len(role):]
-        gap = re.match(_GAP, after) is not None
+        gap = _GAP_RE.match(after) is not None
         name = after.strip()
-        if name and gap and re.fullmatch(_NAME, name) and len(before) <= 30:
-            return before, re.sub(r"\s", "", name)
+        if name and gap and _NAME_RE.fullmatch(name) and len(before) <= 30:
+            return before, _BLANK_RE.sub("", name)
         if name and not gap and 2 <= len(name) <= 3 and _is_bare_name(name) and not name.startswith("会") \
                 and len(before) <= 30:
             return before, name  # 国务院副总理兼国家计划委员会主任姚依林
-        if not name and 2 <= where <= 4 and re.fullmatch(_NAME, text[:where].strip()):
-            return role, re.sub(r"\s", "", text[:where])
+        if not name and 2 <= where <= 4 and _NAME_RE.fullmatch(text[:where].strip()):
+            return role, _BLANK_RE.sub("", text[:where])
         if not name and where == 0:
             return role, None
     return None
@@ -261,7 +289,7 @@ def speaker_of(text: str) -> tuple[str | None, str | None] | None:
 def _is_bare_name(text: str) -> bool:
     """A person's name alone (习近平, 李 强): two to four characters, not an organisation."""
     text = text.strip()
-    return (len(text) <= 7 and re.fullmatch(_NAME, text) is not None
+    return (len(text) <= 7 and _NAME_RE.fullmatch(text) is not None
             and text[-1] not in page_rules()["front"]["name_not_end"])
 
 
@@ -270,7 +298,7 @@ def _catalogue(text: str) -> tuple[str, str] | None:
     match = _compiled("catalogue").match(text)
     if match is None:
         return None
-    name = re.sub(r"\s", "", match.group("field"))
+    name = _BLANK_RE.sub("", match.group("field"))
     kind = page_rules()["catalogue_fields"].get(name, "note")
     return kind, match.group("value")
 
@@ -278,7 +306,7 @@ def _catalogue(text: str) -> tuple[str, str] | None:
 def _title_like(text: str, limit: int) -> bool:
     text = text.strip()
     body = text[_markdown_marks(text):]
-    return (0 < len(body) <= limit and re.search(r"\w", body) is not None
+    return (0 < len(body) <= limit and _WORD_CHAR_RE.search(body) is not None
             and not has_inner_sentence_end(body) and body[-1] not in "。；;：:，,"
             and not starts_with_marker(body) and not is_date_line(body) and not is_salutation(body))
 
@@ -305,7 +333,7 @@ class _Reader:
     def trial_copy(self) -> _Reader:
         """A copy to try a block on; items are edited in place, so they are copied too (a
         deepcopy did the same at 40x the cost, which showed on a dump of hundreds of speeches)."""
-        return _Reader(copy(self.meta), [FrontItem(i.kind, i.text, i.lines) for i in self.front],
+        return _Reader(_copy_meta(self.meta), [FrontItem(i.kind, i.text, i.lines) for i in self.front],
                        [FrontItem(i.kind, i.text, i.lines) for i in self.back], self.date_rank,
                        self.pending_field)
 
@@ -330,6 +358,13 @@ class _Reader:
             self.meta.speaker = name
 
 
+def _copy_meta(meta: Metadata) -> Metadata:
+    """A shallow copy of ``meta``, field by field (``copy.copy`` goes through ``__reduce_ex__``
+    at several times the cost, at every front block of every document)."""
+    return Metadata(meta.title, meta.subtitle, meta.occasion, meta.date, meta.date_iso, meta.speaker,
+                    meta.speaker_role, meta.salutation)
+
+
 def _cut_run_together(text: str) -> list[str]:
     """Cut a front line that runs several items together, at subtitle dashes, document
     numbers, addressee lines and speaker names (政府工作报告——2024年…会议上国务院总理 李强)."""
@@ -341,7 +376,7 @@ def _cut_run_together(text: str) -> list[str]:
 
 def _cut_at_dash(text: str) -> list[str]:
     """政府工作报告——2024年3月5日在…上: a title running into its subtitle."""
-    match = re.search(r"(——|-{2,})", text)
+    match = _DASH_RE.search(text)
     if match and match.start() > 0 and _title_like(text[: match.start()], 80):
         rest = text[match.start():]
         if _compiled("occasion").search(rest) or find_date(rest):
@@ -448,16 +483,16 @@ def _read_front_block(block: Block, reader: _Reader, following: list[Block]) -> 
         return False
     if block.hint == "heading" and _has_title(reader):
         return False
-    if re.search(page_rules()["caption"], text) and len(text) <= 150:
+    if _compiled("caption").search(text) and len(text) <= 150:
         reader.add("note", text, block)
         return True
-    field_label = re.match(page_rules()["page_field"], text)
+    field_label = _compiled("page_field").match(text)
     if field_label and len(text) <= 60:
         reader.add("note", text, block)
         reader.take_date(text, 2)
         reader.pending_field = not text[field_label.end():].strip()
         return True
-    if re.match(page_rules()["dateline"], text):
+    if _compiled("dateline").match(text):
         reader.add("date", text, block)
         reader.take_date(text, 3)
         return True
@@ -488,7 +523,7 @@ def _read_catalogue(block: Block, catalogue: tuple[str, str], reader: _Reader) -
     elif kind == "byline" and value.strip():
         reader.add("byline", block.text, block)
         if reader.meta.speaker is None and _is_bare_name(value):
-            reader.meta.speaker = re.sub(r"\s", "", value)
+            reader.meta.speaker = _BLANK_RE.sub("", value)
     elif kind == "date" and value.strip():
         reader.add("date", block.text, block)
         reader.take_date(value, 1)
@@ -542,7 +577,7 @@ def _title_complete(text: str) -> bool:
 def _subtitle_open(text: str) -> bool:
     """A subtitle cut by wrapping: ——2026年1月26日在广东省第十四届 (the meeting name goes on)."""
     return ("在" in text and _compiled("occasion").search(text) is None
-            and not re.search(page_rules()["subtitle_end"], text.strip()))
+            and not _compiled("subtitle_end").search(text.strip()))
 
 
 def _title_continues(text: str, following: list[Block]) -> bool:
@@ -590,7 +625,7 @@ def _take_part(text: str, kind: str, block: Block, reader: _Reader, title_text: 
         if found:
             reader.take_speaker(*found)
         elif _is_bare_name(text):
-            reader.take_speaker(None, re.sub(r"\s", "", text))
+            reader.take_speaker(None, _BLANK_RE.sub("", text))
     elif kind == "salute":
         reader.meta.salutation = reader.meta.salutation or text.strip().rstrip("：:！!，,")
 
@@ -598,10 +633,10 @@ def _take_part(text: str, kind: str, block: Block, reader: _Reader, title_text: 
 def _take_subtitle(reader: _Reader) -> None:
     """Subtitle facts: occasion, date, and a speaker named before 在 (路明副部长在…上的讲话)."""
     text = reader.front[-1].text
-    reader.meta.subtitle = re.sub(page_rules()["subtitle_dash"], "", text).strip()
+    reader.meta.subtitle = _compiled("subtitle_dash").sub("", text).strip()
     reader.meta.occasion = occasion_of(text)
     reader.take_date(text, 0)
-    lead = re.sub(page_rules()["subtitle_dash"], "", text).strip()
+    lead = _compiled("subtitle_dash").sub("", text).strip()
     who = lead.split("在", 1)[0] if "在" in lead else ""
     if who and not find_date(who):
         found = speaker_of(who)
@@ -671,10 +706,10 @@ def _read_signature(body: list[Block], reader: _Reader, items: list[FrontItem]) 
 
 def _take_trailer(text: str, reader: _Reader) -> None:
     """Facts of a trailer: 本文为市长10月18日在…上的讲话 → role 市长, date 10月18日, occasion."""
-    cleaned = re.sub(page_rules()["trailer_junk"], "", text)
+    cleaned = _compiled("trailer_junk").sub("", text)
     reader.take_occasion(cleaned)
     reader.take_date(cleaned, 2)
-    lead = re.sub(r"^\W*(?:本文|此文|这是)(?:为|系|是)?", "", cleaned)
+    lead = _TRAILER_LEAD_RE.sub("", cleaned)
     date = find_date(lead)
     who = lead[: lead.find(date.text)] if date and date.text in lead else lead.split("在", 1)[0]
     if who and len(who) <= 20:

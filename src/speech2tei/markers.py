@@ -94,6 +94,8 @@ def _position(text: str, start: int) -> str | None:
     return _AFTER.get(before)
 
 
+_LOOK_FURTHER = frozenset(SKIPPABLE + ".")
+"""Characters before a marker after which ``_position`` has to look further back."""
 _SENTENCE_END_RE = re.compile(f"[{re.escape(SENTENCE_END)}]")
 _BLANK_TAIL = re.compile(r"\s*\Z")
 """Nothing but blank space to the end (the same blanks as ``str.strip``), tested in place
@@ -116,23 +118,29 @@ def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
     """Every match of the grammar that stands where a marker can stand, in document order."""
     texts = [block.text for block in blocks]
     found: list[Candidate] = []
+    append = found.append
     by_index, phrases = grammar.by_index, grammar.false_after_re
-    current, text, heading_end = -1, "", -1
+    current, text, size, heading_end = -1, "", 0, -1
     for b, base, offset, match in _matches(texts, grammar):
         if b != current:
             current, text = b, texts[b]
+            size = len(text)
             heading_end = -1  # end of the last heading marker whose head has not ended yet
         kind = by_index[match.lastindex]  # type: ignore[index]
         start, end = match.span()
         start, end = start - base, end - base
-        position = "start" if start == 0 else _position(text, start)
+        if start == 0:
+            position: str | None = "start"
+        else:  # most markers follow a punctuation mark directly: ``_position`` without a call
+            before = text[start - 1]
+            position = _position(text, start) if before in _LOOK_FURTHER else _AFTER.get(before)
         if position is None:
             if not _runs_on_from_heading(text, heading_end, start):
                 continue
             position = "runon"
         if kind.heading and position in _HEAD_POSITIONS:
             heading_end = end
-        if kind.alone and _BLANK_TAIL.match(text, end) is None:
+        if kind.alone and not _blank_tail(text, end, size):
             continue
         if kind.line_only and position != "start":
             continue
@@ -145,13 +153,28 @@ def find_candidates(blocks: list[Block], grammar: Grammar) -> list[Candidate]:
             continue
         # a number inside text (一、二季度, 1、2、3) or a listed set phrase (一是一，二是二)
         doubtful = (kind.follows is not None and kind.follows.match(text, end) is not None) \
-            or (phrases is not None and phrases.search(text[end - 2:end + 6]) is not None)
-        if position == "start" and _BLANK_TAIL.match(text, end) is not None:
+            or (phrases is not None and _phrase_near(phrases, text, end))
+        if position == "start" and _blank_tail(text, end, size):
             position = "alone"
         whole, delim = match.group(0, kind.delim)
-        found.append(Candidate(b, start, end, kind.style, value, whole, delim or "", position,
-                               offset + start, False, "", doubtful))
+        append(Candidate(b, start, end, kind.style, value, whole, delim or "", position,
+                         offset + start, False, "", doubtful))
     return found
+
+
+def _blank_tail(text: str, end: int, size: int) -> bool:
+    """Nothing but blank space from ``end`` on (``_BLANK_TAIL``): most markers are followed
+    by a character that is not blank, which rules it out before the regex is asked."""
+    return end >= size or (text[end].isspace() and _BLANK_TAIL.match(text, end) is not None)
+
+
+def _phrase_near(phrases: re.Pattern[str], text: str, end: int) -> bool:
+    """A listed set phrase in ``text[end - 2:end + 6]``, searched in place (the phrases are
+    plain words, so the bounds of the search are the bounds of the copy); a marker that ends
+    at the first character is searched in the copy, whose start wraps around."""
+    if end < 2:
+        return phrases.search(text[end - 2:end + 6]) is not None
+    return phrases.search(text, end - 2, end + 6) is not None
 
 
 def _matches(texts: list[str], grammar: Grammar) -> Iterator[tuple[int, int, int, re.Match[str]]]:

@@ -23,15 +23,13 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from .grammar import Grammar
+from .grammar import Grammar, Style
 from .markers import INLINE_POSITIONS, Candidate
 from .model import Block, Diagnostic, Node, Paragraph, Section
 
 HEAD_END = "。；;！!？?"
 HEAD_TRAIL = "，,：:、 \t\u3000"
 HEAD_END_RE = re.compile(f"[{re.escape(HEAD_END)}]")
-_HEAD_RE = re.compile(f"([^{re.escape(HEAD_END)}]*)([{re.escape(HEAD_END)}]?)")
-"""A head and the mark that ends it, in one match: everything up to the first sentence end."""
 LONG_HEAD = 30
 """A heading found inside a paragraph whose first sentence runs longer than this (or holds a
 quotation) may have run into the body with no punctuation: its boundary is a guess."""
@@ -45,6 +43,8 @@ class _Open:
 
     section: Section
     cand: Candidate
+    style: Style
+    """``cand``'s style, one attribute nearer (the family and name are asked at every marker)."""
     text_open: bool = True
     heading_line: bool = False
     """The marker and its head filled a paragraph of their own (a heading line)."""
@@ -68,15 +68,22 @@ def find_head(text: str, start: int, limit: int) -> tuple[str, str, int]:
     quotation: the annotation convention of shared/gold/GUIDELINES.md) or to ``limit`` (the
     next marker or the end of the paragraph). Trailing commas and colons before the next
     marker belong to the punctuation, not to the head.
+
+    The sentence end is searched for, not matched after the head: a search for a class of
+    characters skips the head in the regex engine's fast scan.
     """
     if start >= limit:
         return "", "", limit
-    match = _HEAD_RE.match(text, start, limit)
-    head, end = match.group(1, 2)  # type: ignore[union-attr]  # it matches the empty string too
+    found = HEAD_END_RE.search(text, start, limit)
+    if found is None:
+        head, end, resume = text[start:limit], "", limit
+    else:
+        stop = found.start()
+        head, end, resume = text[start:stop], text[stop], stop + 1
     stripped = head.rstrip(HEAD_TRAIL)
     if len(stripped) < len(head):
         end = head[len(stripped):] + end
-    return stripped.lstrip(), end, match.end()  # type: ignore[union-attr]
+    return stripped.lstrip(), end, resume
 
 
 class TreeBuilder:
@@ -159,33 +166,34 @@ class TreeBuilder:
     def _place(self, c: Candidate, line: int) -> str:
         """Pop the stack to where ``c`` belongs; return the rule that decided it."""
         stack = self.stack
+        style = c.style
         if stack:  # most markers continue the innermost section: no need to look further
             top = stack[-1].cand
-            if top.style is c.style and top.delim == c.delim and _follows(top, c.value):
+            if top.style is style and top.delim == c.delim and _follows(top, c.value):
                 _close(stack.pop().section)
                 return "continuation"
         i = self._continuation_index(c)
         if i is not None:
             self._close_from(i)
             return "continuation"
-        if c.style.family == "heading":
-            while stack and (stack[-1].cand.style.family == "enumeration" or self._cannot_contain(stack[-1].cand, c)):
-                self._close_from(len(stack) - 1)
+        if style.family == "heading":
+            while stack and (stack[-1].style.family == "enumeration" or self._cannot_contain(stack[-1].cand, c)):
+                _close(stack.pop().section)
         i = self._same_sequence_index(c)
-        if i is not None and c.value == 1 and c.style is not stack[i].cand.style \
-                and (stack[i].cand.style.topic or stack[i].heading_line):
+        if i is not None and c.value == 1 and style is not stack[i].style \
+                and (stack[i].style.topic or stack[i].heading_line):
             i = None  # 第一个问题 / a 第一、 heading line announces a topic: a run below it
         if i is not None:
             prev = stack[i].cand
             self._close_from(i)
             self._report_restart(prev, c, line)
             return "restart"
-        while stack and not stack[-1].text_open and stack[-1].cand.style.family == "enumeration":
-            self._close_from(len(stack) - 1)
-        if c.style.level is not None:
-            self._close_from(max(c.style.level - 1, 0))
+        while stack and not stack[-1].text_open and stack[-1].style.family == "enumeration":
+            _close(stack.pop().section)
+        if style.level is not None:
+            self._close_from(max(style.level - 1, 0))
             return "forced level"
-        last = self.last_value.get(c.style.sequence)
+        last = self.last_value.get(style.sequence)
         if c.value not in (None, 1) and last != c.value - 1:
             self.warnings.append(Diagnostic(
                 "numbering-start", f"{c.text.strip()} opens a run that does not start at 1", line))
@@ -231,9 +239,10 @@ class TreeBuilder:
         if stack:
             top = stack[-1]
             top.sections += 1
-            ident = f"{top.section.id}.{top.sections}"
-            container = top.section.children
-            self.nesting.add((top.cand.style.name, name))
+            parent = top.section
+            ident = f"{parent.id}.{top.sections}"
+            container = parent.children
+            self.nesting.add((top.style.name, name))
         else:
             self.top_sections += 1
             ident = f"{self.prefix}{self.top_sections}"
@@ -242,15 +251,17 @@ class TreeBuilder:
                 self.top_style = name
         # by position, in the order of the model's fields: a third of the cost of keywords, for
         # every marker of a corpus (test_tree checks that each value lands in its field)
-        section = Section(marker, name, style.family, c.value, level, head, head_end,  # type: ignore[arg-type]
+        value = c.value
+        section = Section(marker, name, style.family, value, level, head, head_end,  # type: ignore[arg-type]
                           c.position in INLINE_POSITIONS, cert, lines, [], ident, c.delim)  # type: ignore[arg-type]
         container.append(section)
-        entry = _Open(section, c, True, heading_line, style.sequence, 0)
+        entry = _Open(section, c, style, True, heading_line, style.sequence, 0)
         stack.append(entry)
-        if name not in self.styles:
-            self.styles[name] = level
-        if c.value is not None:
-            self.last_value[style.sequence] = c.value
+        styles = self.styles
+        if name not in styles:
+            styles[name] = level
+        if value is not None:
+            self.last_value[style.sequence] = value
         return entry
 
     # -- one block ----------------------------------------------------------------------
@@ -283,7 +294,10 @@ class TreeBuilder:
         return resume
 
     def add_block(self, block: Block, markers: list[Candidate], cuts: list[int] | None = None) -> None:
-        """Split the block at its markers and place each piece; heads also stop at ``cuts``."""
+        """Split the block at its markers and place each piece; heads also stop at ``cuts``.
+
+        The marker of a section is the candidate's own text (the same characters as the
+        block's text between its start and end), not a copy cut from the block."""
         text = block.text
         skip = self._fill_pending_head(block, markers) if self.pending_head is not None else 0
         if not markers:
@@ -297,25 +311,29 @@ class TreeBuilder:
         size, last = len(text), len(markers) - 1
         lines = (block.start, block.end)
         line = block.start
-        place, open_section = self._place, self._open_section
+        place, open_section, warnings = self._place, self._open_section, self.warnings
         inline_runs: list[_Open] = []
         for n, c in enumerate(markers):
             limit = markers[n + 1].start if n < last else size
-            head, head_end, resume = find_head(text, c.end, _cut(cuts, c.end, limit) if cuts else limit)
+            end = c.end
+            head, head_end, resume = find_head(text, end, _cut(cuts, end, limit) if cuts else limit)
             rule = place(c, line)
             position = c.position
-            cert = "high" if position in _LINE_POSITIONS and not c.cut_off else head_cert(c, head)
-            if cert != "high":
-                self.warnings.append(Diagnostic(
-                    "low-cert-head", f"head of {c.text.strip()} runs on with no sentence end; "
-                    "its end is a guess", line))
-            heading_line = position == "start" and resume >= size and n == last
-            entry = open_section(c, text[c.start:c.end], lines, head, head_end, cert, heading_line)
+            if position in _LINE_POSITIONS and not c.cut_off:
+                cert = "high"
+            else:
+                cert = head_cert(c, head)
+                if cert != "high":
+                    warnings.append(Diagnostic(
+                        "low-cert-head", f"head of {c.text.strip()} runs on with no sentence end; "
+                        "its end is a guess", line))
+            entry = open_section(c, c.text, lines, head, head_end, cert,
+                                 position == "start" and resume >= size and n == last)
             section = entry.section
             if position == "alone" and not head and self._broken_heading(section):
                 self.pending_head = section
             c.reason = f"{c.reason}; placed by {rule} at level {section.level}"
-            if section.inline and section.family == "enumeration":
+            if section.inline and entry.style.family == "enumeration":
                 inline_runs.append(entry)
             if resume < limit:
                 rest = text[resume:limit].strip()
@@ -329,16 +347,16 @@ class TreeBuilder:
         opens back matter (名词解释, 附件：) closes every section."""
         opening = text.strip()
         stack = self.stack
-        if self.back_matter and len(opening) <= BACK_MATTER_MAX and opening.startswith(self.back_matter):
+        if len(opening) <= BACK_MATTER_MAX and self.back_matter and opening.startswith(self.back_matter):
             if stack:
                 self._close_from(0)
                 self.warnings.append(Diagnostic(
                     "back-matter", f"{opening[:8]} opens back matter: its list is a top-level run",
                     block.start, "info"))
         elif self.closing_words and opening.startswith(self.closing_words) and any(
-                e.cand.style.family == "enumeration" for e in stack):
-            while stack and stack[-1].cand.style.family == "enumeration":
-                self._close_from(len(stack) - 1)
+                e.style.family == "enumeration" for e in stack):
+            while stack and stack[-1].style.family == "enumeration":
+                _close(stack.pop().section)
             self.warnings.append(Diagnostic(
                 "closing-paragraph", "a closing paragraph is attached to the enclosing section",
                 block.start, "info"))
@@ -397,11 +415,17 @@ def build_tree(blocks: list[Block], markers: list[Candidate], doc_index: int = 1
     builder = TreeBuilder(grammar.back_matter if grammar else (), grammar.closing_words if grammar else (),
                           doc_index)
     cuts = cuts or {}
+    add_block, add_paragraph = builder.add_block, builder._add_closing_aware
     for b, block in enumerate(blocks):
-        here = by_block.get(b, _NO_MARKERS)
-        if len(here) > 1:
+        here = by_block.get(b)
+        if here is None and builder.pending_head is None:  # most paragraphs: no marker
+            add_paragraph(block.text, block)
+            continue
+        if here is None:
+            here = _NO_MARKERS
+        elif len(here) > 1:
             here.sort(key=_start)
-        builder.add_block(block, here, cuts.get(b))
+        add_block(block, here, cuts.get(b))
     return builder.finish()
 
 
