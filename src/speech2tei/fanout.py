@@ -34,8 +34,10 @@ MIN_BYTES = 1_000_000
 """Smaller inputs convert in one process: forking and warming up workers would cost more
 than the parse they share (about 0.3 s per MB on one core)."""
 TASK_CHARS = 300_000
-"""Characters of text per task: small enough to keep every worker busy to the end, large
-enough that the pipe and the task overhead stay a few percent."""
+"""Characters of text per task at most: the pipe and the task overhead stay a few percent."""
+TASKS_PER_WORKER = 4
+"""At least this many tasks per worker where documents allow: runs of documents differ in
+size, and the workers should finish together."""
 
 
 @dataclass(slots=True)
@@ -91,19 +93,19 @@ def convert_fanned(data: bytes, name: str, formats: list[str], options: Options 
     prepared = prepare(data, name, opts)
     if len(prepared.documents) < 2:
         return None
-    parts = _parse_in_workers(prepared, opts.grammar or default_grammar(), formats, jobs)
+    parts = _parse_in_workers(prepared, opts, formats, jobs)
     if parts is None:
         return None
     return _assemble(prepared, opts, parts, formats)
 
 
-def _parse_in_workers(prepared: Prepared, grammar: Grammar, formats: list[str],
-                      jobs: int) -> list[Part] | None:
+def _parse_in_workers(prepared: Prepared, opts: Options, formats: list[str], jobs: int) -> list[Part] | None:
     """Every document's Part, in order; None when a worker failed or died."""
-    _warm_up(formats)
+    _warm_up(formats, opts)
     conv = prepared.conv
+    grammar = opts.grammar or default_grammar()
     _SHARED[:] = [_Shared(conv, prepared.documents, PagePieces(conv), grammar, tuple(formats))]
-    tasks = list(document_runs(prepared.documents, TASK_CHARS))
+    tasks = list(document_runs(prepared.documents, task_chars(prepared.documents, jobs)))
     from .batch import ignore_sigint, sigint_held, stop_pool
 
     pool: ProcessPoolExecutor | None = None
@@ -131,13 +133,20 @@ def _parse_in_workers(prepared: Prepared, grammar: Grammar, formats: list[str],
         _SHARED.clear()
 
 
-def _warm_up(formats: list[str]) -> None:
-    """Build the validators and writers' tables here once, so forked workers inherit them."""
+def _warm_up(formats: list[str], options: Options) -> None:
+    """Compile every pattern and build every table and validator here, once, so the forked
+    workers inherit them instead of each compiling its own (most of a small input's time)."""
+    from .batch import warm_up
     from .jsonio import _document_is_valid
 
+    warm_up(formats, options)
     _document_is_valid()
-    if "tei" in formats:
-        from . import tei  # noqa: F401  (its tables are built on import)
+
+
+def task_chars(documents: list[list[Line]], jobs: int) -> int:
+    """Characters per task: ``TASKS_PER_WORKER`` tasks for each worker, ``TASK_CHARS`` at most."""
+    total = sum(len(line.text) for lines in documents for line in lines)
+    return max(1, min(TASK_CHARS, total // (jobs * TASKS_PER_WORKER)))
 
 
 def document_runs(documents: list[list[Line]], chars: int) -> Iterator[tuple[int, int]]:
