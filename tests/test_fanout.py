@@ -18,7 +18,7 @@ from speech2tei.batch import convert_item, render_outputs
 from speech2tei.fanout import can_fan_out, convert_fanned, document_runs
 from speech2tei.jsonio import document_json_bytes, spliced_json_bytes, to_json_bytes
 from speech2tei.ledger import PagePieces, check_nothing_lost, document_segment, spans_apart, visible_pair
-from speech2tei.model import Line
+from speech2tei.model import Conversion, Line
 from speech2tei.pipeline import Options, convert_bytes, convert_prepared, prepare
 from speech2tei.tei import corpus_frame, iter_corpus_member, write_tei
 
@@ -131,9 +131,13 @@ def test_workers_write_the_bytes_one_process_writes(formats: list[str]) -> None:
 
 
 @needs_fork
-def test_one_document_is_left_to_one_process() -> None:
+def test_one_document_is_converted_in_this_process_once(monkeypatch: pytest.MonkeyPatch) -> None:
     one = (REPO / "examples" / "county-roads-speech.txt").read_bytes()
-    assert convert_fanned(one, "in.txt", FORMATS, None, 2) is None
+    calls = []
+    monkeypatch.setattr(fanout, "prepare", lambda *args: calls.append(args) or prepare(*args))
+    conv = convert_fanned(one, "in.txt", FORMATS, None, 2)
+    assert isinstance(conv, Conversion) and len(conv.documents) == 1 and len(calls) == 1
+    assert to_json_bytes(conv) == to_json_bytes(convert_bytes(one, "in.txt"))
 
 
 @needs_fork

@@ -359,6 +359,7 @@ def convert_item(source: str, formats: list[str], options: Options | None, *, st
     be written chunk by chunk; a worker process returns bytes. With ``jobs`` > 1 a large
     input's documents are converted in that many processes (``fanout``).
     """
+    from .fanout import FannedOut
     from .gcpause import paused_gc
     from .model import iter_sections
 
@@ -368,8 +369,8 @@ def convert_item(source: str, formats: list[str], options: Options | None, *, st
         outcome.size = len(data)
         with paused_gc():
             fanned = _convert_fanned(data, name, formats, options, jobs)
-            if fanned is None:
-                conv = conversion_from_bytes(data, name, options)
+            if not isinstance(fanned, FannedOut):
+                conv = fanned or conversion_from_bytes(data, name, options)
                 outcome.outputs = render_outputs(conv, formats, stream=stream)
     except Speech2TeiError as exc:
         outcome.error = str(exc) if exc.path else f"{source}: {exc}"
@@ -378,7 +379,7 @@ def convert_item(source: str, formats: list[str], options: Options | None, *, st
     except Exception as exc:  # one bad file must not stop the batch
         outcome.error = f"{source}: internal error ({type(exc).__name__}: {exc}); please report it"
         return outcome
-    if fanned is not None:
+    if isinstance(fanned, FannedOut):
         outcome.outputs = {fmt: iter(chunks) for fmt, chunks in fanned.outputs.items()}
         outcome.documents, outcome.sections = fanned.documents, fanned.sections
         warnings = fanned.warnings
@@ -391,8 +392,9 @@ def convert_item(source: str, formats: list[str], options: Options | None, *, st
 
 
 def _convert_fanned(data: bytes, name: str, formats: list[str], options: Options | None,
-                    jobs: int) -> FannedOut | None:
-    """The input converted by ``jobs`` processes, or None where one process is the way."""
+                    jobs: int) -> FannedOut | Conversion | None:
+    """The input converted by ``jobs`` processes (see ``fanout.convert_fanned``), or None
+    where one process is the way."""
     from .fanout import can_fan_out, convert_fanned
 
     if not can_fan_out(len(data), jobs) or own_format(data, options) is not None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from .grammar import Grammar, default_grammar
 from .ledger import PagePieces, Segment, document_segment, spans_apart
 from .model import Conversion, Diagnostic, Line, iter_sections
-from .pipeline import Options, Prepared, finish, parse_document, prepare
+from .pipeline import Options, Prepared, convert_prepared, finish, parse_document, prepare
 
 MIN_BYTES = 1_000_000
 """Smaller inputs convert in one process: forking and warming up workers would cost more
@@ -85,14 +85,15 @@ def can_fan_out(size: int, jobs: int) -> bool:
 
 
 def convert_fanned(data: bytes, name: str, formats: list[str], options: Options | None,
-                   jobs: int) -> FannedOut | None:
-    """Convert ``data`` with ``jobs`` workers; None where it has to be done in one process
-    (one document only, or something a worker could not do: the caller converts it again
-    the usual way, which reports any error as usual)."""
+                   jobs: int) -> FannedOut | Conversion | None:
+    """Convert ``data`` with ``jobs`` workers. An input of one document is converted here
+    (its Conversion is returned, for the usual writers); None where a worker could not do
+    its part: the caller converts the input again the usual way, which reports any error
+    as usual."""
     opts = options or Options()
     prepared = prepare(data, name, opts)
     if len(prepared.documents) < 2:
-        return None
+        return convert_prepared(prepared, opts)
     parts = _parse_in_workers(prepared, opts, formats, jobs)
     if parts is None:
         return None
