@@ -131,6 +131,23 @@ def test_workers_write_the_bytes_one_process_writes(formats: list[str]) -> None:
 
 
 @needs_fork
+@pytest.mark.parametrize("options", [Options(keep_boilerplate=True), Options(errors="replace"),
+                                     Options(check_lossless=False)], ids=["keep-boilerplate", "replace", "no-check"])
+def test_reading_options_reach_the_workers(options: Options) -> None:
+    data = COMPILATION.replace("部署".encode(), b"\xff\xfe", 1)  # undecodable where --errors replace is asked
+    if options.errors != "replace":
+        data = COMPILATION
+    fanned = convert_fanned(data, "in.txt", FORMATS, options, 2)
+    conv = convert_bytes(data, "in.txt", options)
+    expected = {fmt: bytes(out) for fmt, out in render_outputs(conv, FORMATS).items()}
+    assert {fmt: joined(chunks) for fmt, chunks in fanned.outputs.items()} == expected
+    if options.errors == "replace":
+        assert b"decode-replaced" in expected["json"]
+    if options.keep_boilerplate:
+        assert conv.page_front and not any(r.reason == "boilerplate" for r in conv.removed)
+
+
+@needs_fork
 def test_one_document_is_converted_in_this_process_once(monkeypatch: pytest.MonkeyPatch) -> None:
     one = (REPO / "examples" / "county-roads-speech.txt").read_bytes()
     calls = []
