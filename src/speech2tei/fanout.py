@@ -197,7 +197,7 @@ def _convert_one(shared: _Shared, index: int) -> Part:
     if segment is None:
         raise _Refused(f"document {number}: a piece outside its lines")
     return Part(json=json, tei=tei, segment=segment,
-                ids=sorted(ids), sections=sum(1 for _ in iter_sections(doc.body)),
+                ids=list(ids), sections=sum(1 for _ in iter_sections(doc.body)),
                 warnings=[w for w in doc.warnings if w.severity != "info"])
 
 
@@ -210,7 +210,7 @@ def _assemble(prepared: Prepared, opts: Options, parts: list[Part], formats: lis
         return None
     finish(prepared, opts, segments)
     conv = prepared.conv
-    json = spliced_json_bytes(conv, [part.json or b"" for part in parts])  # validated anyway
+    json = spliced_json_bytes(conv, [part.json for part in parts])  # validated anyway
     if json is None:
         return None
     outputs: dict[str, list[bytes]] = {}
