@@ -251,3 +251,17 @@ def test_ctrl_c_while_workers_convert_stops_cleanly(dump: Path, tmp_path: Path) 
         time.sleep(0.1)
     else:
         pytest.fail("worker processes are still running after the interrupt")
+
+
+def test_validating_by_parts_refuses_a_schema_whose_documents_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    changed = jsonio.schema()
+    changed = {**changed, "properties": {**changed["properties"], "documents": {"type": "array", "maxItems": 3,
+                                                                                "items": {"$ref": "#/$defs/document"}}}}
+    monkeypatch.setattr(jsonio, "schema", lambda: changed)
+    jsonio._part_schemas.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="documents changed"):
+            jsonio._part_schemas()
+    finally:
+        monkeypatch.undo()
+        jsonio._part_schemas.cache_clear()
