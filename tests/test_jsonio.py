@@ -1,13 +1,18 @@
-"""The JSON writer's encoder: orjson where installed, byte for byte what the json module writes."""
+"""The JSON writer: orjson where installed, byte for byte what the json module writes; validated
+and written one document at a time, byte for byte the whole tree."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from speech2tei.jsonio import dump_compact
+from speech2tei import convert_bytes
+from speech2tei.errors import ValidationError
+from speech2tei.jsonio import conversion_to_dict, dump_compact, schema_errors, to_json_bytes, to_json_chunks
 from speech2tei.model import printable_name
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
@@ -46,3 +51,37 @@ def test_nesting_deeper_than_orjson_allows_is_still_written():
         inner["children"].append(child)
         inner = child
     assert dump_compact(data) == reference(data)
+
+
+# --- validated and written one document at a time -------------------------------------------------
+
+COMPILATION = (Path(__file__).resolve().parents[1] / "examples" / "compilation-page.txt").read_bytes()
+
+
+def whole_tree_bytes(conv) -> bytes:
+    """What the writer wrote before it worked by documents: the whole dict, validated, dumped."""
+    data = conversion_to_dict(conv)
+    assert schema_errors(data) == []
+    return dump_compact(data)
+
+
+def test_json_by_documents_is_the_whole_tree_dumped_at_once():
+    conv = convert_bytes(COMPILATION, "page.txt")
+    chunks = to_json_chunks(conv)
+    assert len(chunks) == len(conv.documents) + 2
+    assert b"".join(chunks) == to_json_bytes(conv) == whole_tree_bytes(conv)
+
+
+def test_a_document_that_breaks_the_schema_is_reported_with_its_path():
+    conv = convert_bytes(COMPILATION, "page.txt")
+    conv.documents[1].meta.date_iso = "yesterday"
+    with pytest.raises(ValidationError, match=r"documents/1/meta/date_iso"):
+        to_json_chunks(conv)
+
+
+def test_a_conversion_without_documents_is_refused():
+    conv = convert_bytes(COMPILATION, "page.txt")
+    conv.documents = []
+    with pytest.raises(ValidationError, match="documents"):
+        to_json_bytes(conv)
+    assert to_json_bytes(conv, validate=False).count(b'"documents":[]') == 1

@@ -197,17 +197,18 @@ def render_outputs(conv: Conversion, formats: list[str], *, stream: bool = False
     """Every requested format. The tree is validated once, by the JSON writer (parse →
     validate → serialize), whatever the formats: TEI is only written for a valid tree.
 
-    With ``stream`` the TEI comes as chunks, written to the file as they are made, so the
-    whole TEI is never in memory (about twice the input's size). Its first chunk is made here:
+    With ``stream`` the JSON comes as one chunk per document and the TEI as chunks written
+    to the file as they are made, so neither is ever joined into one string in memory (each
+    about twice the input's size). Its first chunk is made here:
     that runs every check of the TEI writer, so a refusal still comes before any output.
     """
-    from .jsonio import to_json_bytes
+    from .jsonio import to_json_chunks
 
-    json_bytes = to_json_bytes(conv)
+    json_chunks = to_json_chunks(conv)
     outputs: dict[str, Output] = {}
     for fmt in formats:
         if fmt == "json":
-            outputs[fmt] = json_bytes
+            outputs[fmt] = iter(json_chunks) if stream else b"".join(json_chunks)
         elif stream:
             from .tei import iter_tei
 

@@ -126,7 +126,8 @@ def document_to_dict(doc: Document, index: int) -> dict[str, Any]:
     }
 
 
-def conversion_to_dict(conv: Conversion) -> dict[str, Any]:
+def conversion_to_dict(conv: Conversion, *, documents: bool = True) -> dict[str, Any]:
+    """The whole conversion; without ``documents`` the rest of it, with an empty list there."""
     s = conv.source
     return {
         "format": "speech2tei", "version": FORMAT_VERSION,
@@ -135,7 +136,7 @@ def conversion_to_dict(conv: Conversion) -> dict[str, Any]:
                    "size": s.size},
         "page": {"title": conv.page_title, "uploader": conv.uploader,
                  "front": [_front_item(i) for i in conv.page_front]},
-        "documents": [document_to_dict(d, i) for i, d in enumerate(conv.documents, 1)],
+        "documents": [document_to_dict(d, i) for i, d in enumerate(conv.documents, 1)] if documents else [],
         "removed": [{"text": r.text, "reason": r.reason, "line": r.line} for r in conv.removed],
         "warnings": [_diagnostic(d) for d in conv.warnings],
     }
@@ -143,8 +144,31 @@ def conversion_to_dict(conv: Conversion) -> dict[str, Any]:
 
 def to_json_bytes(conv: Conversion, *, validate: bool = True) -> bytes:
     """Serialize, refusing a tree that does not validate against the schema."""
+    return b"".join(to_json_chunks(conv, validate=validate))
+
+
+def to_json_chunks(conv: Conversion, *, validate: bool = True) -> list[bytes]:
+    """``to_json_bytes`` in pieces, one per document, for a writer that writes them in turn.
+
+    Each document is turned into a dict, validated and dumped in turn (``document_json_bytes``),
+    so only one document's dict is in memory at a time, not the whole tree's. Where a part does
+    not validate, the whole tree is validated at once to word every problem with its path."""
     with paused_gc():
-        return _checked_json_bytes(conv, validate)
+        if validate:
+            parts = _json_by_parts(conv)
+            if parts is not None:
+                return parts
+        return [_checked_json_bytes(conv, validate)]
+
+
+def _json_by_parts(conv: Conversion) -> list[bytes] | None:
+    documents = []
+    for index, doc in enumerate(conv.documents, 1):
+        part = document_json_bytes(doc, index)
+        if part is None:
+            return None
+        documents.append(part)
+    return spliced_json_bytes(conv, documents)
 
 
 def _checked_json_bytes(conv: Conversion, validate: bool) -> bytes:
@@ -174,13 +198,13 @@ def document_json_bytes(doc: Document, index: int, *, write: bool = True) -> byt
 
 
 def spliced_json_bytes(conv: Conversion, documents: list[bytes]) -> list[bytes] | None:
-    """The JSON of ``conv`` (whose documents are not in the model) with each document's JSON
-    from ``document_json_bytes`` in its place: the bytes ``to_json_bytes`` writes for the
-    whole model, in pieces. None where the rest of the conversion breaks the schema.
+    """The JSON of ``conv`` with each document's JSON from ``document_json_bytes`` in its
+    place (the model's documents are not looked at: in ``fanout`` they are not there): the
+    bytes of the whole conversion, in pieces. None where the rest of it breaks the schema.
 
     Validating the parts is validating the whole: the schema's documents are an array of
     ``$defs/document`` and nothing else (``_part_schemas`` makes sure)."""
-    data = conversion_to_dict(conv)
+    data = conversion_to_dict(conv, documents=False)
     if not documents or not _envelope_is_valid()(data):
         return None
     head, tail = dump_compact(data).split(DOCUMENTS_KEY, 1)
