@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from process_helpers import assert_group_ends, interrupt
 from typer.testing import CliRunner
 
 from speech2tei import batch
@@ -298,26 +297,13 @@ def test_ctrl_c_stops_the_pool_cleanly(tmp_path: Path) -> None:
     assert proc.stderr is not None
     first = proc.stderr.readline()  # wait until the batch is under way
     assert first.startswith("[1/40]"), first
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        _, rest = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("convert did not stop within 60 s of Ctrl-C")
+    rest = interrupt(proc)
     assert proc.returncode == 130
     assert "interrupted" in rest and "Traceback" not in rest
     assert not list(out.rglob("*.part"))
     for path in out.rglob("*.json"):
         assert json.loads(path.read_text(encoding="utf-8"))["format"] == "speech2tei"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        pytest.fail("worker processes are still running after the interrupt")
+    assert_group_ends(proc.pid)
 
 
 # --- start-up -------------------------------------------------------------------------------------

@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib.util
 import multiprocessing
 import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from process_helpers import assert_group_ends, interrupt
 
 from speech2tei import batch, fanout, jsonio
 from speech2tei.batch import convert_item, render_outputs
@@ -233,24 +233,11 @@ def test_ctrl_c_while_workers_convert_stops_cleanly(dump: Path, tmp_path: Path) 
         time.sleep(0.01)
     else:
         pytest.fail("no worker process appeared")
-    os.killpg(proc.pid, signal.SIGINT)
-    try:
-        _, rest = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("convert did not stop within 60 s of Ctrl-C")
+    rest = interrupt(proc)
     assert proc.returncode == 130, rest
     assert "interrupted" in rest and "Traceback" not in rest
     assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.killpg(proc.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        pytest.fail("worker processes are still running after the interrupt")
+    assert_group_ends(proc.pid)
 
 
 def test_validating_by_parts_refuses_a_schema_whose_documents_changed(monkeypatch: pytest.MonkeyPatch) -> None:
