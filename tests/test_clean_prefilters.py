@@ -384,6 +384,25 @@ def test_page_copies_as_brute_force_finds_them(keys: list[str], rules: Rules) ->
     assert [i for i, w in enumerate(work) if w.gone] == copies_by_brute_force(keys, rules)
 
 
+@SETTINGS
+@given(KEYS.map(lambda keys: [f" {k}\u3000" if n % 3 else k for n, k in enumerate(keys)]),
+       st.sets(st.integers(0, 39)))
+def test_page_copies_compare_the_keys_squashed_before_lines_were_removed(
+        texts: list[str], removed: set[int]) -> None:
+    """The keys squashed for the teaser serve the page copies, though lines were removed
+    in between: a removed line holds no text, and is passed over as before."""
+    a, b = work_of(texts), work_of(texts)
+    keys = clean.squash_all([w.stripped for w in a])
+    for work in (a, b):
+        for i in sorted(removed & set(range(len(work)))):
+            Ledger().drop_line(work[i], "boilerplate")
+    ledger_a, ledger_b = Ledger(), Ledger()
+    clean.remove_duplicate_pages(a, SMALL_PAGES, ledger_a, keys)
+    clean.remove_duplicate_pages(b, SMALL_PAGES, ledger_b)
+    assert [(w.text, w.gone) for w in a] == [(w.text, w.gone) for w in b]
+    assert ledger_a.removed == ledger_b.removed
+
+
 def test_register_pairs_notes_each_line_under_its_first_two_lines() -> None:
     pairs: dict[tuple[str, str], list[int]] = {("甲", "乙"): [0]}
     pair_list = [("甲", "乙"), ("乙", "甲"), ("甲", "乙"), ("乙", "丙")]

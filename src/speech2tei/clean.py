@@ -20,7 +20,8 @@ The tables (furniture patterns, button words, characters, thresholds) live in
 
 Speed: a 10 MB text has 100,000 lines, almost none of which any one rule changes, so each
 pass first asks cheaply where it could act at all (is the character anywhere in the joined
-text? does the one alternation of all furniture rows match this line? did these twenty lines
+text? where in it does an anti-copy rule match? does the one alternation of the furniture
+rows match this line, or does it hold the text a slow row needs? did these twenty lines
 occur before?) and spends per-rule work only there. Every such shortcut only skips work that
 would have changed nothing; tests/test_clean_prefilters.py holds each to the plain rule.
 """
@@ -30,7 +31,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -74,7 +74,8 @@ class Rules:
     """The ``needs`` of the other rows: a line holding none of them is no furniture unless
     ``furniture_any`` matches it."""
     furniture_which: re.Pattern[str]
-    """The same, telling which row (see ``any_of``)."""
+    """Fully matches the lines some furniture row (any) fully matches, telling which row
+    (see ``any_of``)."""
     buttons: frozenset[str]
     link_bullet: re.Pattern[str]
     link_max_chars: int
@@ -394,8 +395,8 @@ def clean_lines(raw: list[str], first_line: int = 1, *,
     strip_markdown(work, rules, ledger, joined)
     strip_catalogue(work, rules, ledger, joined)
     strip_anti_copy(work, rules, ledger, joined)
-    remove_furniture(work, rules, ledger)
-    remove_duplicate_pages(work, rules, ledger)
+    keys = remove_furniture(work, rules, ledger)
+    remove_duplicate_pages(work, rules, ledger, keys)
     lines = list(map(Line, map(TEXT, work), count(first_line)))
     for i in compress(range(len(work)), map(HINT, work)):
         if work[i].kept:
@@ -626,8 +627,10 @@ def line_indices(text: str, positions: list[int]) -> list[int]:
 # --- 6. furniture ------------------------------------------------------------------------
 
 
-def remove_furniture(work: list[Work], rules: Rules, ledger: Ledger) -> None:
-    """Whole furniture lines, then the furniture that only context reveals."""
+def remove_furniture(work: list[Work], rules: Rules, ledger: Ledger) -> list[str]:
+    """Whole furniture lines, then the furniture that only context reveals. Returns each
+    line's text without whitespace, as the teaser compared the lines: the page copies are
+    compared the same way (a line removed since then has no text left, and is passed over)."""
     # a line's text only changes here when the line is removed, so the candidates can be
     # picked first (blank lines aside); a candidate another row took along is skipped
     for i in furniture_candidates(list(map(STRIPPED, work)), rules):
@@ -635,8 +638,10 @@ def remove_furniture(work: list[Work], rules: Rules, ledger: Ledger) -> None:
             match_furniture_line(work, i, rules, ledger)
     remove_button_runs(work, rules, ledger)
     remove_orphan_closers(work, rules, ledger)
-    remove_teaser(work, rules, ledger)
+    keys = squash_all(list(map(STRIPPED, work)))
+    remove_teaser(work, rules, ledger, keys)
     remove_tail_links(work, rules, ledger)
+    return keys
 
 
 def furniture_candidates(texts: list[str], rules: Rules) -> list[int]:
@@ -762,19 +767,24 @@ TEASER_MAX_MISSES = 3
 """A teaser repeats earlier text line after line; after this many new lines it has ended."""
 
 
-def remove_teaser(work: list[Work], rules: Rules, ledger: Ledger) -> None:
-    """After the last page-end line (关闭窗口), lines repeating earlier text are a teaser."""
+def remove_teaser(work: list[Work], rules: Rules, ledger: Ledger,
+                  keys: list[str] | None = None) -> None:
+    """After the last page-end line (关闭窗口), lines repeating earlier text are a teaser.
+    ``keys`` are the lines squashed (``squash_all``), when already known."""
     end = max(compress(range(len(work)), map(PAGE_END, work)), default=None)
     if end is None:
         return
-    # squash distributes over concatenation, so the kept lines' keys joined are the text
-    # before squashed; a removed line has no text left and a blank line only whitespace
-    before = squash("".join(map(TEXT, work[:end])))
+    if keys is None:
+        keys = squash_all(list(map(STRIPPED, work)))
+    # a removed line has no text left and a blank line only whitespace: the keys joined
+    # are the text before squashed
+    before = "".join(keys[:end])
     misses = 0
-    for w in work[end + 1:]:
+    for i in range(end + 1, len(work)):
+        w = work[i]
         if w.gone is not None or not w.stripped:
             continue
-        key = squash(w.stripped)
+        key = keys[i]
         if len(key) >= rules.teaser_min_chars and key in before:
             ledger.drop_line(w, "boilerplate")
             misses = 0
@@ -814,15 +824,20 @@ def squash(text: str) -> str:
 # --- 7. repeated pages -------------------------------------------------------------------
 
 
-def remove_duplicate_pages(work: list[Work], rules: Rules, ledger: Ledger) -> None:
+def remove_duplicate_pages(work: list[Work], rules: Rules, ledger: Ledger,
+                           squashed: list[str] | None = None) -> None:
     """Keep the first copy of a page repeated in the file; ledger the later copies.
+    ``squashed`` are the lines squashed (``squash_all``) when already known: a line's
+    text may only have been removed since.
 
     A later run of kept lines counts as a copy only when it repeats an earlier run exactly
     (whitespace aside) and is long (``min_lines`` lines or ``min_chars`` characters): two
     pieces of a compilation that share a title and a paragraph are both kept.
     """
-    kept = list(compress(work, map(STRIPPED, work)))  # a removed line holds no text
-    keys = squash_all(list(map(STRIPPED, kept)))
+    filled = list(map(STRIPPED, work))  # a removed line holds no text
+    kept = list(compress(work, filled))
+    keys = (list(compress(squashed, filled)) if squashed is not None
+            else squash_all(list(map(STRIPPED, kept))))
     ends = [0, *accumulate(map(len, keys))]  # ends[k]: characters in keys[:k]
     pairs: dict[tuple[str, str], list[int]] = {}  # earlier starts, by their first two lines
     singles: dict[str, list[int]] = {}  # earlier long lines (a one-line page can be a copy)
@@ -853,14 +868,16 @@ def remove_duplicate_pages(work: list[Work], rules: Rules, ledger: Ledger) -> No
 def register_pairs(pairs: dict[tuple[str, str], list[int]], pair_list: list[tuple[str, str]],
                    start: int, stop: int) -> None:
     """Note lines ``start`` to ``stop`` (not included) as earlier starts, by their first two
-    lines. Most lines start no copy (``copy_candidates``): they are only noted, in bulk,
-    by one loop in C."""
-    stop = min(stop, len(pair_list))
-    if start >= stop:
-        return
-    fresh = map(list, repeat((), stop - start))  # a new list for a pair not seen before
-    lists = map(pairs.setdefault, islice(pair_list, start, stop), fresh)
-    deque(map(list.append, lists, range(start, stop)), maxlen=0)
+    lines. Most lines start no copy (``copy_candidates``): they are only noted, in a loop
+    that does nothing else (faster than the dict calls mapped in C, which build a list for
+    every line)."""
+    for j in range(start, min(stop, len(pair_list))):
+        pair = pair_list[j]
+        starts = pairs.get(pair)
+        if starts is None:
+            pairs[pair] = [j]
+        else:
+            starts.append(j)
 
 
 def copy_candidates(keys: list[str], ends: list[int], rules: Rules) -> list[bool]:
