@@ -69,10 +69,7 @@ class Rules:
     furniture: list[Furniture]
     furniture_any: re.Pattern[str]
     """Fully matches the lines some furniture row without ``needs`` fully matches: one try
-    per line instead of one per row."""
-    furniture_needles: tuple[str, ...]
-    """The ``needs`` of the other rows: a line holding none of them is no furniture unless
-    ``furniture_any`` matches it."""
+    per line instead of one per row (the other rows are tried where their text is)."""
     furniture_which: re.Pattern[str]
     """Fully matches the lines some furniture row (any) fully matches, telling which row
     (see ``any_of``)."""
@@ -143,7 +140,6 @@ def load_rules() -> Rules:
     return Rules(
         furniture=furniture,
         furniture_any=any_of([row.pattern for row in furniture if row.needs is None]),
-        furniture_needles=tuple(dict.fromkeys(row.needs for row in furniture if row.needs)),
         furniture_which=any_of([row.pattern for row in furniture], tell=True),
         buttons=frozenset(str(b) for b in data["buttons"]),
         link_bullet=re.compile(data["links"]["bullet"]),
@@ -645,12 +641,16 @@ def remove_furniture(work: list[Work], rules: Rules, ledger: Ledger) -> list[str
 
 
 def furniture_candidates(texts: list[str], rules: Rules) -> list[int]:
-    """Indices, in order, of the non-blank ``texts`` (stripped) some furniture row may fully
-    match: those the rows without a pre-test match, and those holding a row's ``needs``."""
+    """Indices, in order, of the non-blank ``texts`` (stripped) some furniture row fully
+    matches: those the rows without a pre-test match, and those a row with ``needs`` matches
+    among the lines holding its text (tried alone, as the alternation of every row would
+    retry the slow rows' sixty places on each of them)."""
     filled = compress(range(len(texts)), texts)
     hits = set(compress(filled, map(rules.furniture_any.fullmatch, filter(None, texts))))
-    for needs in rules.furniture_needles:
-        hits.update(compress(range(len(texts)), map(contains, texts, repeat(needs))))
+    for row in rules.furniture:
+        if row.needs is not None:
+            holding = compress(range(len(texts)), map(contains, texts, repeat(row.needs)))
+            hits.update(i for i in holding if row.pattern.fullmatch(texts[i]))
     return sorted(hits)
 
 
