@@ -30,19 +30,22 @@ from speech2tei.clean import (
     Work,
     any_of,
     clean_lines,
+    closer_lines,
     copy_candidates,
     copy_length,
     copy_lines,
+    furniture_candidates,
     furniture_row,
     is_page_copy,
-    lines_holding,
+    line_indices,
+    lines_matching,
     load_rules,
     may_match_a_line,
     present,
     remove_button_runs,
     remove_orphan_closers,
     squash,
-    squashed,
+    squash_all,
 )
 
 SETTINGS = settings(max_examples=200, deadline=None,
@@ -73,10 +76,23 @@ def first_row_by_loop(text: str, rows: list[Furniture]) -> Furniture | None:
 
 @pytest.mark.parametrize("index", range(len(RULES.furniture)))
 def test_every_row_has_its_own_alternative(index: int) -> None:
-    """The alternation holds each row as written, in order (so 'first match' means the same)."""
-    pattern = RULES.furniture_any.pattern
-    assert f"(?:{RULES.furniture[index].pattern.pattern})" in pattern
-    assert pattern.count("|(?:") >= len(RULES.furniture) - 1
+    """The alternation telling the row holds each row as written, in order (so 'first
+    match' means the same); the one picking candidates holds each row without ``needs``."""
+    row = RULES.furniture[index]
+    assert f"(?:{row.pattern.pattern})" in RULES.furniture_which.pattern
+    assert RULES.furniture_which.pattern.count("|(?:") >= len(RULES.furniture) - 1
+    assert (f"(?:{row.pattern.pattern})" in RULES.furniture_any.pattern) == (row.needs is None)
+
+
+def test_the_rows_that_try_sixty_places_have_a_pre_test() -> None:
+    """The rows opening with a repeat of any character are tried only where their text is."""
+    slow = [row for row in RULES.furniture if row.pattern.pattern.startswith(("(?:.", "."))]
+    assert slow
+    assert all(row.needs for row in slow)
+
+
+def candidates_by_loop(texts: list[str], rows: list[Furniture]) -> list[int]:
+    return [i for i, text in enumerate(texts) if text and first_row_by_loop(text, rows)]
 
 
 def test_the_shipped_rows_join_into_one_alternation() -> None:
@@ -90,19 +106,54 @@ def test_the_shipped_rows_join_into_one_alternation() -> None:
 @given(row_examples())
 def test_alternation_accepts_exactly_the_lines_some_row_accepts(text: str) -> None:
     expected = first_row_by_loop(text, RULES.furniture)
-    assert bool(RULES.furniture_any.fullmatch(text)) == (expected is not None)
+    if expected is not None and expected.needs is None:
+        assert RULES.furniture_any.fullmatch(text)
+    assert furniture_candidates([text], RULES) == ([0] if text and expected else [])
     assert furniture_row(text, RULES) is expected
+
+
+@SETTINGS
+@given(st.lists(row_examples(), max_size=12))
+def test_candidates_hold_every_line_a_row_matches(texts: list[str]) -> None:
+    """The pre-tests never skip a furniture line: the candidates are the lines some row
+    matches, in order."""
+    assert furniture_candidates(texts, RULES) == candidates_by_loop(texts, RULES.furniture)
+
+
+@pytest.mark.parametrize("index", [i for i, row in enumerate(RULES.furniture) if row.needs])
+@settings(SETTINGS, max_examples=100)
+@given(data=st.data())
+def test_a_row_with_a_pre_test_matches_only_lines_holding_its_text(
+        index: int, data: st.DataObject) -> None:
+    """Against the row itself: whatever it matches holds its ``needs``."""
+    row = RULES.furniture[index]
+    text = data.draw(st.one_of(st.from_regex(row.pattern, fullmatch=True),
+                               st.text(alphabet=FURNITURE_ALPHABET + "央政府门户网站w.govcn", max_size=70)))
+    if row.pattern.fullmatch(text):
+        assert row.needs in text  # type: ignore[operator]
+
+
+def test_a_pre_test_must_name_text() -> None:
+    assert clean.needle(None) is None
+    assert clean.needle("共") == "共"
+    for bad in ("", "  ", 3):
+        with pytest.raises(ValueError):
+            clean.needle(bad)
 
 
 @pytest.mark.parametrize("index", range(len(RULES.furniture)))
 @settings(SETTINGS, max_examples=30)
 @given(data=st.data())
 def test_each_rows_own_examples_pass_the_alternation(index: int, data: st.DataObject) -> None:
-    text = data.draw(st.from_regex(RULES.furniture[index].pattern, fullmatch=True))
-    assert RULES.furniture_any.fullmatch(text)
-    row = furniture_row(text, RULES)
-    assert row is first_row_by_loop(text, RULES.furniture)
-    assert RULES.furniture.index(row) <= index  # type: ignore[arg-type]
+    row = RULES.furniture[index]
+    text = data.draw(st.from_regex(row.pattern, fullmatch=True))
+    assert RULES.furniture_any.fullmatch(text) or row.needs in text  # type: ignore[operator]
+    stripped = text.strip()
+    if stripped and row.pattern.fullmatch(stripped):
+        assert furniture_candidates(["", stripped], RULES) == [1]
+    told = furniture_row(text, RULES)
+    assert told is first_row_by_loop(text, RULES.furniture)
+    assert RULES.furniture.index(told) <= index  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("patterns", [
@@ -163,13 +214,34 @@ def test_patterns_that_look_beyond_their_match_are_never_ruled_out() -> None:
     assert not may_match_a_line(re.compile("##+"), "一#二\n#")
 
 
-def test_present_and_lines_holding() -> None:
+def test_present_and_lines_matching() -> None:
     assert present("ab<", "xa\n<") == ["a", "<"]
     assert present(["<!--"], "<!-\n-") == []
-    work = work_of(["a.b", "", "c|", "d", "|.|"])
-    assert lines_holding(work, [".", "|"]) == [0, 2, 4]
-    assert lines_holding(work, []) == []
-    assert lines_holding(work, ["|"], [re.compile("^d$"), re.compile("b")]) == [0, 2, 3, 4]
+    text = "\n".join(["a.b", "", "c|", "d", "|.|"])
+    assert lines_matching(text, [re.compile(r"\."), re.compile(r"\|")]) == [0, 2, 4]
+    assert lines_matching(text, []) == []
+    assert lines_matching(text, [re.compile("d"), re.compile("b")]) == [0, 3]
+    assert lines_matching(text, [clean.ANY_LINE_TEXT]) == [0, 2, 3, 4]
+    assert line_indices("ab\n\ncd\n", [0, 1, 4, 6, 7]) == [0, 2, 3]
+
+
+@SETTINGS
+@given(st.lists(st.text(alphabet=LINE_ALPHABET, max_size=20), max_size=8))
+def test_the_anti_copy_rules_find_in_the_joined_text_the_lines_they_match(lines: list[str]) -> None:
+    """The anti-copy pass looks for its rules in the joined text; each must find there
+    exactly the lines it matches alone."""
+    text = "\n".join(lines)
+    for pattern in (*RULES.between_each.values(), RULES.dot, RULES.placeholder):
+        assert lines_matching(text, [pattern]) == [i for i, line in enumerate(lines)
+                                                   if pattern.search(line)]
+
+
+def test_between_each_is_between_cjk_one_character_at_a_time() -> None:
+    assert "".join(RULES.between_each) == RULES.between_chars
+    for char, pattern in RULES.between_each.items():
+        text = f"中{char}文a{char}中"
+        assert [m.span() for m in pattern.finditer(text)] == [
+            m.span() for m in RULES.between_cjk.finditer(text)] == [(1, 2)]
 
 
 def test_joined_text_follows_every_edit() -> None:
@@ -208,10 +280,8 @@ def test_rare_character_first_forms_of_the_anti_copy_rules(text: str) -> None:
 @given(st.lists(st.text(alphabet="中 文\u3000\t\x00\x1c\u2028a", min_size=1, max_size=12), max_size=8))
 def test_lines_squashed_together_as_each_alone(texts: list[str]) -> None:
     """Squashed in one pass over the joined texts (or one by one when a text holds the
-    separator), each line gets what ``squash`` gives it, and keeps it."""
-    work = work_of(texts)
-    assert squashed(work) == [squash(w.stripped) for w in work]
-    assert [w.key for w in work] == [squash(w.stripped) for w in work]
+    separator), each text gets what ``squash`` gives it."""
+    assert squash_all(texts) == [squash(t) for t in texts]
 
 
 # --- button runs and orphan closers ------------------------------------------------------
@@ -308,6 +378,34 @@ def test_page_copies_as_brute_force_finds_them(keys: list[str], rules: Rules) ->
 
 
 @SETTINGS
+@given(KEYS.map(lambda keys: [f" {k}\u3000" if n % 3 else k for n, k in enumerate(keys)]),
+       st.sets(st.integers(0, 39)))
+def test_page_copies_compare_the_keys_squashed_before_lines_were_removed(
+        texts: list[str], removed: set[int]) -> None:
+    """The keys squashed for the teaser serve the page copies, though lines were removed
+    in between: a removed line holds no text, and is passed over as before."""
+    a, b = work_of(texts), work_of(texts)
+    keys = clean.squash_all([w.stripped for w in a])
+    for work in (a, b):
+        for i in sorted(removed & set(range(len(work)))):
+            Ledger().drop_line(work[i], "boilerplate")
+    ledger_a, ledger_b = Ledger(), Ledger()
+    clean.remove_duplicate_pages(a, SMALL_PAGES, ledger_a, keys)
+    clean.remove_duplicate_pages(b, SMALL_PAGES, ledger_b)
+    assert [(w.text, w.gone) for w in a] == [(w.text, w.gone) for w in b]
+    assert ledger_a.removed == ledger_b.removed
+
+
+def test_register_pairs_notes_each_line_under_its_first_two_lines() -> None:
+    pairs: dict[tuple[str, str], list[int]] = {("甲", "乙"): [0]}
+    pair_list = [("甲", "乙"), ("乙", "甲"), ("甲", "乙"), ("乙", "丙")]
+    clean.register_pairs(pairs, pair_list, 1, 9)  # past the last pair: stops there
+    assert pairs == {("甲", "乙"): [0, 2], ("乙", "甲"): [1], ("乙", "丙"): [3]}
+    clean.register_pairs(pairs, pair_list, 2, 2)
+    assert pairs[("甲", "乙")] == [0, 2]
+
+
+@SETTINGS
 @given(KEYS)
 def test_copy_lines_is_the_shortest_run_that_is_a_copy(keys: list[str]) -> None:
     ends = [0, *accumulate(map(len, keys))]
@@ -347,8 +445,12 @@ def prefilters_off() -> Iterator[None]:
         patch.setattr(clean, "load_rules", lambda: rules)
         patch.setattr(clean, "present", lambda needles, joined: list(needles))
         patch.setattr(clean, "may_match_a_line", lambda pattern, joined: True)
-        patch.setattr(clean, "lines_holding", lambda work, *_: list(range(len(work))))
+        # every line (a single empty line is no line to visit: it holds nothing to clean)
+        patch.setattr(clean, "lines_matching",
+                      lambda text, _: list(range(text.count("\n") + 1)) if text else [])
         patch.setattr(clean, "copy_candidates", lambda keys, ends, rules: [True] * len(keys))
+        patch.setattr(clean, "closer_lines", lambda texts, rules: [
+            i for i, text in enumerate(texts) if rules.closers_only.fullmatch(text)])
         yield
 
 
@@ -394,3 +496,31 @@ def test_prefilters_change_nothing_on_the_fixtures() -> None:
     with prefilters_off():
         assert as_tuples(clean_lines(page * 3)) == fast
     assert fast[1]  # the page does hold furniture
+
+
+# --- pre-tests of the Markdown and catalogue passes and the orphan closers ----------------
+
+
+@settings(SETTINGS, max_examples=100)
+@given(st.data())
+def test_a_file_without_the_needed_text_has_no_heading_or_catalogue_label(data: st.DataObject) -> None:
+    """Whatever the heading and label patterns find holds their ``needs``: a file without it
+    anywhere is skipped by those passes without a line being asked."""
+    for pattern, needs in ((RULES.md_heading, RULES.md_heading_needs),
+                           (RULES.catalogue_label, RULES.catalogue_needs)):
+        text = data.draw(st.one_of(st.from_regex(pattern),
+                                   st.text(alphabet=" \t#【】标题文献号x", max_size=20)))
+        if pattern.search(text):
+            assert needs in text
+
+
+@SETTINGS
+@given(st.lists(st.text(alphabet="】）)]」 中a", max_size=4).map(str.strip), max_size=10))
+def test_closer_lines_are_the_lines_made_only_of_closers(texts: list[str]) -> None:
+    assert closer_lines(texts, RULES) == [i for i, text in enumerate(texts)
+                                          if RULES.closers_only.fullmatch(text)]
+
+
+def test_closer_lines_with_no_closers_configured() -> None:
+    rules = dataclasses.replace(RULES, orphan_closers="", closers_only=re.compile("(?!)"))
+    assert closer_lines(["】", "a", ""], rules) == []

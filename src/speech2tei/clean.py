@@ -20,7 +20,8 @@ The tables (furniture patterns, button words, characters, thresholds) live in
 
 Speed: a 10 MB text has 100,000 lines, almost none of which any one rule changes, so each
 pass first asks cheaply where it could act at all (is the character anywhere in the joined
-text? does the one alternation of all furniture rows match this line? did these twenty lines
+text? where in it does an anti-copy rule match? does the one alternation of the furniture
+rows match this line, or does it hold the text a slow row needs? did these twenty lines
 occur before?) and spends per-rule work only there. Every such shortcut only skips work that
 would have changed nothing; tests/test_clean_prefilters.py holds each to the plain rule.
 """
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from itertools import accumulate, compress, count, islice, pairwise, repeat
-from operator import attrgetter, contains, ne, or_, sub
+from operator import attrgetter, contains, ne, not_, or_, sub
 
 from .model import Line, Removal
 from .yamlio import load_yaml
@@ -56,6 +57,9 @@ class Furniture:
     pattern: re.Pattern[str]
     takes_next: str | None = None
     page_end: bool = False
+    needs: str | None = None
+    """Text every line the row matches holds: the row is tried only on lines holding it
+    (a row opening with ``.{0,60}`` would otherwise cost a try at 60 places on every line)."""
 
 
 @dataclass(slots=True)
@@ -64,10 +68,11 @@ class Rules:
 
     furniture: list[Furniture]
     furniture_any: re.Pattern[str]
-    """Fully matches the lines some furniture row fully matches: one try per line instead
-    of one per row."""
+    """Fully matches the lines some furniture row without ``needs`` fully matches: one try
+    per line instead of one per row (the other rows are tried where their text is)."""
     furniture_which: re.Pattern[str]
-    """The same, telling which row (see ``any_of``)."""
+    """Fully matches the lines some furniture row (any) fully matches, telling which row
+    (see ``any_of``)."""
     buttons: frozenset[str]
     link_bullet: re.Pattern[str]
     link_max_chars: int
@@ -91,12 +96,17 @@ class Rules:
     entity: re.Pattern[str]
     entities: dict[str, str]
     md_heading: re.Pattern[str]
+    md_heading_needs: str
+    """Text every heading line holds: without it anywhere, no line is asked."""
     md_closing_hashes: re.Pattern[str]
     md_quote: re.Pattern[str]
     md_rule: re.Pattern[str]
     md_fence: str
     md_front_max: int
     between_cjk: re.Pattern[str]
+    between_each: dict[str, re.Pattern[str]]
+    """``between_cjk`` for each of its characters alone: led by a literal, which the regex
+    engine skips to where a class would be tried at every place of the text."""
     between_chars: str
     dot: re.Pattern[str]
     dot_text: str
@@ -105,6 +115,8 @@ class Rules:
     stray_close: re.Pattern[str]
     stray_text: str
     catalogue_label: re.Pattern[str]
+    catalogue_needs: str
+    """Text every catalogue label holds."""
     catalogue_fields: frozenset[str]
     catalogue_title: str
     catalogue_keep: frozenset[str]
@@ -122,11 +134,12 @@ def load_rules() -> Rules:
     tags = "|".join(re.escape(t) for t in sorted(mark["tags"], key=len, reverse=True))
     entities = dict(mark["entities"])
     furniture = [Furniture(re.compile(row["pattern"]), row.get("takes_next"),
-                           bool(row.get("page_end"))) for row in data["furniture"]]
+                           bool(row.get("page_end")), needle(row.get("needs")))
+                 for row in data["furniture"]]
     between, dot, stray = anti["between_cjk"], anti["dot"], anti["stray_opening"]
     return Rules(
         furniture=furniture,
-        furniture_any=any_of([row.pattern for row in furniture]),
+        furniture_any=any_of([row.pattern for row in furniture if row.needs is None]),
         furniture_which=any_of([row.pattern for row in furniture], tell=True),
         buttons=frozenset(str(b) for b in data["buttons"]),
         link_bullet=re.compile(data["links"]["bullet"]),
@@ -151,12 +164,14 @@ def load_rules() -> Rules:
         entity=re.compile("|".join(re.escape(e) for e in entities), re.IGNORECASE),
         entities={k.lower(): v for k, v in entities.items()},
         md_heading=re.compile(md["heading"]),
+        md_heading_needs=str(needle(md["heading_needs"])),
         md_closing_hashes=re.compile(md["closing_hashes"]),
         md_quote=re.compile(md["quote"]),
         md_rule=re.compile(md["rule"]),
         md_fence=md["front_matter_fence"],
         md_front_max=int(md["front_matter_max_lines"]),
         between_cjk=between_cjk_pattern(between),
+        between_each={char: between_cjk_pattern(char) for char in between},
         between_chars=between,
         dot=dot_pattern(dot, anti["numerals"]),
         dot_text=dot,
@@ -165,12 +180,22 @@ def load_rules() -> Rules:
         stray_close=re.compile(rf"(?<=[{CJK}]){re.escape(stray)}(?=\s*$)"),
         stray_text=stray,
         catalogue_label=re.compile(cat["label"]),
+        catalogue_needs=str(needle(cat["label_needs"])),
         catalogue_fields=frozenset(cat["fields"]),
         catalogue_title=cat["title"],
         catalogue_keep=frozenset(cat["keep"]),
         dup_min_lines=int(dup["min_lines"]),
         dup_min_chars=int(dup["min_chars"]),
     )
+
+
+def needle(value: object) -> str | None:
+    """A pre-test's text (``needs`` in the tables): a non-empty string, or None for none."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"a pre-test needs text that is not blank, not {value!r}")
+    return value
 
 
 def char_class(chars: str | list[str]) -> str:
@@ -247,10 +272,9 @@ class Work:
     stripped: str
     """``text.strip()``, kept in step by ``Ledger.set_text``: most checks look at it."""
     gone: str | None = None
-    """Reason code when the whole line was removed."""
+    """Reason code when the whole line was removed (``Ledger.drop_line``, which leaves it
+    no text: a line holds text exactly when it is ``kept``)."""
     page_end: bool = False
-    key: str | None = None
-    """The text without whitespace (``squash``), once computed."""
 
     @property
     def blank(self) -> bool:
@@ -263,28 +287,22 @@ class Work:
         return self.gone is None and bool(self.stripped)
 
 
-TEXT, STRIPPED, NUMBER, HINT, PAGE_END, KEY = (
-    attrgetter(name) for name in ("text", "stripped", "no", "hint", "page_end", "key"))
+TEXT, STRIPPED, HINT, PAGE_END = (
+    attrgetter(name) for name in ("text", "stripped", "hint", "page_end"))
 """For ``map`` over the lines: a loop in C where a comprehension would run Python code."""
 
 
-def squashed(lines: list[Work]) -> list[str]:
-    """Each line's text without whitespace (``squash``), computed once per line (the teaser
-    and the page copies both compare it), for all lines at once where it is not known yet.
+def squash_all(texts: list[str]) -> list[str]:
+    """Each text without whitespace (``squash``), as the page copies compare lines.
 
-    Joined by a character no line holds (and no whitespace), the texts are squashed in
+    Joined by a character no text holds (and no whitespace), the texts are squashed in
     one pass and split apart again: C loops instead of two calls per line."""
-    todo = [w for w in lines if w.key is None]
-    if todo:
-        texts = list(map(STRIPPED, todo))
-        joined = SEPARATOR.join(texts)
-        if joined.count(SEPARATOR) == len(texts) - 1:
-            keys = squash(joined).split(SEPARATOR)
-        else:
-            keys = list(map(squash, texts))
-        for w, key in zip(todo, keys, strict=True):
-            w.key = key
-    return list(map(KEY, lines))
+    if not texts:
+        return []
+    joined = SEPARATOR.join(texts)
+    if joined.count(SEPARATOR) == len(texts) - 1:
+        return squash(joined).split(SEPARATOR)
+    return list(map(squash, texts))
 
 
 SEPARATOR = "\x00"
@@ -309,7 +327,6 @@ class Ledger:
         """Replace the line's text (what it loses must be noted by the caller)."""
         work.text = text
         work.stripped = text.strip()
-        work.key = None
         self.edits += 1
 
     def sub(self, work: Work, pattern: re.Pattern[str], reason: str,
@@ -353,7 +370,7 @@ class Joined:
 
     def text(self) -> str:
         if self.edits != self.ledger.edits:
-            self.joined = "\n".join([w.text for w in self.work])
+            self.joined = "\n".join(map(TEXT, self.work))
             self.edits = self.ledger.edits
         return self.joined
 
@@ -371,12 +388,12 @@ def clean_lines(raw: list[str], first_line: int = 1, *,
     strip_layout(work, rules, ledger, joined)
     strip_comments(work, rules, ledger, joined)
     strip_tags(work, rules, ledger, joined)
-    strip_markdown(work, rules, ledger)
-    strip_catalogue(work, rules, ledger)
+    strip_markdown(work, rules, ledger, joined)
+    strip_catalogue(work, rules, ledger, joined)
     strip_anti_copy(work, rules, ledger, joined)
-    remove_furniture(work, rules, ledger)
-    remove_duplicate_pages(work, rules, ledger)
-    lines = list(map(Line, map(TEXT, work), map(NUMBER, work)))
+    keys = remove_furniture(work, rules, ledger)
+    remove_duplicate_pages(work, rules, ledger, keys)
+    lines = list(map(Line, map(TEXT, work), count(first_line)))
     for i in compress(range(len(work)), map(HINT, work)):
         if work[i].kept:
             lines[i].hint = work[i].hint  # type: ignore[assignment]
@@ -465,7 +482,7 @@ def strip_tags(work: list[Work], rules: Rules, ledger: Ledger, joined: Joined) -
 # --- 3. Markdown -------------------------------------------------------------------------
 
 
-def strip_markdown(work: list[Work], rules: Rules, ledger: Ledger) -> None:
+def strip_markdown(work: list[Work], rules: Rules, ledger: Ledger, joined: Joined) -> None:
     """Front matter, heading markers, quote prefixes and rules, when the file is Markdown.
 
     A level-1 heading that is the file's first heading is the document title (hint "title");
@@ -473,7 +490,8 @@ def strip_markdown(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """
     front = front_matter_end(work, rules)
     heading = rules.md_heading.match
-    if front is None and not any(map(heading, map(TEXT, work))):
+    if front is None and (not present([rules.md_heading_needs], joined.text())
+                          or not any(map(heading, map(TEXT, work)))):
         return
     headings = [w for w in work if heading(w.text)]
     if front is not None:
@@ -514,10 +532,10 @@ def front_matter_end(work: list[Work], rules: Rules) -> int | None:
 # --- 4. catalogue headers ----------------------------------------------------------------
 
 
-def strip_catalogue(work: list[Work], rules: Rules, ledger: Ledger) -> None:
+def strip_catalogue(work: list[Work], rules: Rules, ledger: Ledger, joined: Joined) -> None:
     """``【 文献号 】1-3101`` lines: label out; 标题/正文 text kept, other values ledgered."""
     label_at = rules.catalogue_label.match
-    if not any(map(label_at, map(TEXT, work))):
+    if not present([rules.catalogue_needs], joined.text()) or not any(map(label_at, map(TEXT, work))):
         return
     found = [(w, m) for w in work if (m := label_at(w.text)) and w.kept
              and "".join(m.group(1).split()) in rules.catalogue_fields]
@@ -551,8 +569,17 @@ def strip_anti_copy(work: list[Work], rules: Rules, ledger: Ledger, joined: Join
     between = present(rules.between_chars, text)
     dots = present([rules.dot_text], text)
     strays = present([rules.stray_text], text)
-    todo = lines_holding(work, [*between, *dots, *strays], [rules.placeholder] if placeholders else [])
-    for i in todo:
+    # the between and dot rules look around only for CJK, never across a newline, so they
+    # match in the joined text where they match in a line; the stray rule is anchored to the
+    # line, so its character stands in for it, as the placeholder does for a placeholder
+    # rule that looks beyond its match
+    inside = [*map(rules.between_each.__getitem__, between), *([rules.dot] if dots else [])]
+    if placeholders and not LOOKS_AROUND.search(rules.placeholder.pattern):
+        inside.append(rules.placeholder)
+    elif placeholders:
+        inside.append(ANY_LINE_TEXT)  # every line with text may hold one
+    inside.extend(re.compile(re.escape(stray)) for stray in strays)
+    for i in lines_matching(text, inside):
         w = work[i]
         if not w.kept:
             continue
@@ -567,35 +594,64 @@ def strip_anti_copy(work: list[Work], rules: Rules, ledger: Ledger, joined: Join
             ledger.sub(w, rules.stray_close, "anti-copy")
 
 
-def lines_holding(work: list[Work], needles: list[str],
-                  patterns: Iterable[re.Pattern[str]] = ()) -> list[int]:
-    """Indices, in order, of the lines whose text holds one of ``needles`` or a match of one
-    of ``patterns`` (per needle or pattern, one loop in C over the lines)."""
-    texts = list(map(TEXT, work))
-    hits: set[int] = set()
-    for needle in needles:
-        hits.update(compress(range(len(texts)), map(contains, texts, repeat(needle))))
-    for pattern in patterns:
-        hits.update(compress(range(len(texts)), map(pattern.search, texts)))
-    return sorted(hits)
+ANY_LINE_TEXT = re.compile(r"[^\n]+")
+"""Matches once in each line that holds text."""
+
+
+def lines_matching(text: str, patterns: Iterable[re.Pattern[str]]) -> list[int]:
+    """Indices, in order, of the lines of ``text`` (lines joined by newlines) where one of
+    ``patterns`` matches in the joined text: one scan of the text per pattern, no loop over
+    the lines. (A pattern that neither matches nor looks across a newline finds in the
+    joined text just what it finds in each line.)"""
+    starts = sorted({match.start() for pattern in patterns for match in pattern.finditer(text)})
+    return line_indices(text, starts)
+
+
+def line_indices(text: str, positions: list[int]) -> list[int]:
+    """The lines (0-based, once each) of the ascending ``positions`` in ``text``: counting
+    the newlines between one position and the next reads the text once in all."""
+    lines: list[int] = []
+    line = last = 0
+    for pos in positions:
+        line += text.count("\n", last, pos)
+        last = pos
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
 
 
 # --- 6. furniture ------------------------------------------------------------------------
 
 
-def remove_furniture(work: list[Work], rules: Rules, ledger: Ledger) -> None:
-    """Whole furniture lines, then the furniture that only context reveals."""
+def remove_furniture(work: list[Work], rules: Rules, ledger: Ledger) -> list[str]:
+    """Whole furniture lines, then the furniture that only context reveals. Returns each
+    line's text without whitespace, as the teaser compared the lines: the page copies are
+    compared the same way (a line removed since then has no text left, and is passed over)."""
     # a line's text only changes here when the line is removed, so the candidates can be
     # picked first (blank lines aside); a candidate another row took along is skipped
-    texts = list(map(STRIPPED, work))
-    filled = compress(range(len(work)), texts)
-    for i in list(compress(filled, map(rules.furniture_any.fullmatch, filter(None, texts)))):
+    for i in furniture_candidates(list(map(STRIPPED, work)), rules):
         if work[i].gone is None and work[i].stripped:
             match_furniture_line(work, i, rules, ledger)
     remove_button_runs(work, rules, ledger)
     remove_orphan_closers(work, rules, ledger)
-    remove_teaser(work, rules, ledger)
+    keys = squash_all(list(map(STRIPPED, work)))
+    remove_teaser(work, rules, ledger, keys)
     remove_tail_links(work, rules, ledger)
+    return keys
+
+
+def furniture_candidates(texts: list[str], rules: Rules) -> list[int]:
+    """Indices, in order, of the non-blank ``texts`` (stripped) some furniture row fully
+    matches: those the rows without a pre-test match, and those a row with ``needs`` matches
+    among the lines holding its text (tried alone, as the alternation of every row would
+    retry the slow rows' sixty places on each of them)."""
+    filled = compress(range(len(texts)), texts)
+    hits = set(compress(filled, map(rules.furniture_any.fullmatch, filter(None, texts))))
+    for row in rules.furniture:
+        if row.needs is not None:
+            holding = compress(range(len(texts)), map(contains, texts, repeat(row.needs)))
+            hits.update(i for i in holding if row.pattern.fullmatch(texts[i]))
+    return sorted(hits)
 
 
 def furniture_row(text: str, rules: Rules) -> Furniture | None:
@@ -690,7 +746,7 @@ def drop_button_run(run: list[Work], ledger: Ledger) -> None:
 
 def remove_orphan_closers(work: list[Work], rules: Rules, ledger: Ledger) -> None:
     """A line that only closes a bracket opened by the furniture line before it (】, ）)."""
-    for i in list(compress(range(len(work)), map(rules.closers_only.fullmatch, map(STRIPPED, work)))):
+    for i in closer_lines(list(map(STRIPPED, work)), rules):
         if work[i].gone is not None:
             continue
         before = prev_nonblank(work, i)
@@ -698,22 +754,37 @@ def remove_orphan_closers(work: list[Work], rules: Rules, ledger: Ledger) -> Non
             ledger.drop_line(work[i], "boilerplate")
 
 
+def closer_lines(texts: list[str], rules: Rules) -> list[int]:
+    """Indices of the ``texts`` (stripped) made only of orphan closers, as ``closers_only``
+    fully matches them: a text is, when stripping the closers leaves nothing of it (one C
+    call per line instead of a regex match)."""
+    filled = compress(range(len(texts)), texts)
+    leftovers = map(str.strip, filter(None, texts), repeat(rules.orphan_closers))
+    return list(compress(filled, map(not_, leftovers)))
+
+
 TEASER_MAX_MISSES = 3
 """A teaser repeats earlier text line after line; after this many new lines it has ended."""
 
 
-def remove_teaser(work: list[Work], rules: Rules, ledger: Ledger) -> None:
-    """After the last page-end line (关闭窗口), lines repeating earlier text are a teaser."""
+def remove_teaser(work: list[Work], rules: Rules, ledger: Ledger,
+                  keys: list[str] | None = None) -> None:
+    """After the last page-end line (关闭窗口), lines repeating earlier text are a teaser.
+    ``keys`` are the lines squashed (``squash_all``), when already known."""
     end = max(compress(range(len(work)), map(PAGE_END, work)), default=None)
     if end is None:
         return
-    # squash distributes over concatenation: the squashed lines joined are the text squashed
-    before = "".join(squashed([w for w in work[:end] if w.gone is None and w.stripped]))
+    if keys is None:
+        keys = squash_all(list(map(STRIPPED, work)))
+    # a removed line has no text left and a blank line only whitespace: the keys joined
+    # are the text before squashed
+    before = "".join(keys[:end])
     misses = 0
-    for w in work[end + 1:]:
+    for i in range(end + 1, len(work)):
+        w = work[i]
         if w.gone is not None or not w.stripped:
             continue
-        key = squashed([w])[0]
+        key = keys[i]
         if len(key) >= rules.teaser_min_chars and key in before:
             ledger.drop_line(w, "boilerplate")
             misses = 0
@@ -753,42 +824,60 @@ def squash(text: str) -> str:
 # --- 7. repeated pages -------------------------------------------------------------------
 
 
-def remove_duplicate_pages(work: list[Work], rules: Rules, ledger: Ledger) -> None:
+def remove_duplicate_pages(work: list[Work], rules: Rules, ledger: Ledger,
+                           squashed: list[str] | None = None) -> None:
     """Keep the first copy of a page repeated in the file; ledger the later copies.
+    ``squashed`` are the lines squashed (``squash_all``) when already known: a line's
+    text may only have been removed since.
 
     A later run of kept lines counts as a copy only when it repeats an earlier run exactly
     (whitespace aside) and is long (``min_lines`` lines or ``min_chars`` characters): two
     pieces of a compilation that share a title and a paragraph are both kept.
     """
-    kept = [w for w in work if w.gone is None and w.stripped]
-    keys = squashed(kept)
+    filled = list(map(STRIPPED, work))  # a removed line holds no text
+    kept = list(compress(work, filled))
+    keys = (list(compress(squashed, filled)) if squashed is not None
+            else squash_all(list(map(STRIPPED, kept))))
     ends = [0, *accumulate(map(len, keys))]  # ends[k]: characters in keys[:k]
     pairs: dict[tuple[str, str], list[int]] = {}  # earlier starts, by their first two lines
     singles: dict[str, list[int]] = {}  # earlier long lines (a one-line page can be a copy)
-    resume = 0  # after a copy: the first line past it
-    pair_list = [*pairwise(keys), None] if keys else []
-    for i, (pair, maybe) in enumerate(zip(pair_list, copy_candidates(keys, ends, rules),
-                                          strict=True)):
-        if i < resume:
-            continue
-        earlier = pairs.get(pair)  # type: ignore[arg-type]
-        if maybe:
-            long_line = len(keys[i]) >= rules.dup_min_chars
-            if earlier or long_line:
-                starts = (earlier_starts(keys, i, pairs, singles, rules) if long_line
-                          else earlier[-MAX_STARTS:])  # type: ignore[index]
-                length = copy_length(keys, i, starts, copy_lines(ends, i, rules))
-                if length:
-                    for w in kept[i:i + length]:
-                        ledger.drop_line(w, "duplicate-page")
-                    resume = i + length
-                    continue
-            if long_line:
-                singles.setdefault(keys[i], []).append(i)
-        if earlier is not None:
-            earlier.append(i)
-        elif pair is not None:
-            pairs[pair] = [i]
+    pair_list = list(pairwise(keys))  # the last line starts no pair
+    done = 0  # the lines before it are registered or removed as part of a copy
+    for i in compress(range(len(keys)), copy_candidates(keys, ends, rules)):
+        if i < done:
+            continue  # inside a copy
+        register_pairs(pairs, pair_list, done, i)
+        pair = pair_list[i] if i < len(pair_list) else None
+        earlier = pairs.get(pair) if pair is not None else None
+        long_line = len(keys[i]) >= rules.dup_min_chars
+        if earlier or long_line:
+            starts = (earlier_starts(keys, i, pairs, singles, rules) if long_line
+                      else earlier[-MAX_STARTS:])  # type: ignore[index]
+            length = copy_length(keys, i, starts, copy_lines(ends, i, rules))
+            if length:
+                for w in kept[i:i + length]:
+                    ledger.drop_line(w, "duplicate-page")
+                done = i + length
+                continue
+        if long_line:
+            singles.setdefault(keys[i], []).append(i)
+        register_pairs(pairs, pair_list, i, i + 1)
+        done = i + 1
+
+
+def register_pairs(pairs: dict[tuple[str, str], list[int]], pair_list: list[tuple[str, str]],
+                   start: int, stop: int) -> None:
+    """Note lines ``start`` to ``stop`` (not included) as earlier starts, by their first two
+    lines. Most lines start no copy (``copy_candidates``): they are only noted, in a loop
+    that does nothing else (faster than the dict calls mapped in C, which build a list for
+    every line)."""
+    for j in range(start, min(stop, len(pair_list))):
+        pair = pair_list[j]
+        starts = pairs.get(pair)
+        if starts is None:
+            pairs[pair] = [j]
+        else:
+            starts.append(j)
 
 
 def copy_candidates(keys: list[str], ends: list[int], rules: Rules) -> list[bool]:
