@@ -1,8 +1,8 @@
 """The shortcuts of the split stage skip only lines the full tests would reject.
 
-``_title_block_starts`` calls ``is_subtitle`` only on lines that ``may_be_subtitle`` lets
-through and that hold the ``occasion`` pattern or open with a dash (``_subtitle_candidates``);
-these tests hold both to ``is_subtitle`` itself.
+``_title_block_starts`` calls ``is_subtitle`` only on lines that open with a dash or are short
+and hold the ``occasion`` pattern (``_subtitle_candidates``); these tests hold that pre-test to
+``is_subtitle`` itself.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from speech2tei.split import (
     _subtitle_candidates,
     _title_block_starts,
     find_all,
-    may_be_subtitle,
 )
 
 SUBTITLE_ALPHABET = "在全县市经济工作会议上的讲话开幕式典礼结束时年月日（）()——-－─ 　，。；、2026一"
@@ -47,7 +46,6 @@ def test_known_subtitles_pass() -> None:
     for text in ["——在全市招商引资工作会议上的讲话", "（2026年1月27日在全县经济工作会议上）",
                  "在全县经济工作会议上的讲话", "－－在开幕式上的致辞", "── 在论坛上的发言"]:
         assert is_subtitle(text)
-        assert may_be_subtitle(text.strip())
         assert _subtitle_candidates([text.strip()]) == {0}
 
 
@@ -58,7 +56,7 @@ def test_long_subtitles_are_refused_by_is_subtitle_too() -> None:
         for text in (core, f"（{core}）", f"(2026年1月27日{core})"):
             if len(text) > SUBTITLE_MAX_CHARS:
                 assert not is_subtitle(text), text
-                assert not may_be_subtitle(text)
+                assert _subtitle_candidates([text]) == set()
 
 
 @settings(max_examples=400, deadline=None)
@@ -66,7 +64,6 @@ def test_long_subtitles_are_refused_by_is_subtitle_too() -> None:
 def test_pre_tests_never_skip_a_subtitle(text: str) -> None:
     stripped = text.strip()
     if stripped and is_subtitle(text):
-        assert may_be_subtitle(stripped)
         assert _subtitle_candidates([stripped]) == {0}
 
 

@@ -38,7 +38,7 @@ from .errors import InputError, OutputError, Speech2TeiError
 
 if TYPE_CHECKING:
     from .fanout import FannedOut
-    from .model import Conversion
+    from .model import Conversion, Diagnostic, Document
     from .pipeline import Explained, Options
 
 Output = bytes | Iterator[bytes]
@@ -362,7 +362,6 @@ def convert_item(source: str, formats: list[str], options: Options | None, *, st
     """
     from .fanout import FannedOut
     from .gcpause import paused_gc
-    from .model import iter_sections
 
     outcome = Outcome(source)
     try:
@@ -386,10 +385,21 @@ def convert_item(source: str, formats: list[str], options: Options | None, *, st
         warnings = fanned.warnings
     else:
         outcome.documents = len(conv.documents)
-        outcome.sections = sum(sum(1 for _ in iter_sections(d.body)) for d in conv.documents)
-        warnings = [w for doc in conv.documents for w in doc.warnings if w.severity != "info"]
+        warnings = []
+        for doc in conv.documents:
+            sections, noted = reported(doc)
+            outcome.sections += sections
+            warnings.extend(noted)
     outcome.warnings = [f"{source}:{w.line or 0}: {w.code}: {w.message}" for w in warnings]
     return outcome
+
+
+def reported(doc: Document) -> tuple[int, list[Diagnostic]]:
+    """What the summary counts of a document: its sections, and its warnings (not the
+    notes of severity info)."""
+    from .model import iter_sections
+
+    return sum(1 for _ in iter_sections(doc.body)), [w for w in doc.warnings if w.severity != "info"]
 
 
 def _convert_fanned(data: bytes, name: str, formats: list[str], options: Options | None,

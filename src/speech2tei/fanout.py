@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from .grammar import Grammar, default_grammar
 from .ledger import PagePieces, Segment, document_segment, spans_apart
-from .model import Conversion, Diagnostic, Line, iter_sections
+from .model import Conversion, Diagnostic, Line
 from .pipeline import Options, Prepared, convert_prepared, finish, parse_document, prepare
 
 MIN_BYTES = 1_000_000
@@ -102,13 +102,13 @@ def convert_fanned(data: bytes, name: str, formats: list[str], options: Options 
 
 def _parse_in_workers(prepared: Prepared, opts: Options, formats: list[str], jobs: int) -> list[Part] | None:
     """Every document's Part, in order; None when a worker failed or died."""
-    _warm_up(formats, opts)
+    from .batch import ignore_sigint, sigint_held, stop_pool, warm_up
+
+    warm_up(formats, opts)  # every pattern, table and validator built once, here: the workers inherit them
     conv = prepared.conv
     grammar = opts.grammar or default_grammar()
     _SHARED[:] = [_Shared(conv, prepared.documents, PagePieces(conv), grammar, tuple(formats))]
     tasks = list(document_runs(prepared.documents, task_chars(prepared.documents, jobs)))
-    from .batch import ignore_sigint, sigint_held, stop_pool
-
     pool: ProcessPoolExecutor | None = None
     try:
         with sigint_held():  # the workers are forked here
@@ -132,16 +132,6 @@ def _parse_in_workers(prepared: Prepared, opts: Options, formats: list[str], job
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         _SHARED.clear()
-
-
-def _warm_up(formats: list[str], options: Options) -> None:
-    """Compile every pattern and build every table and validator here, once, so the forked
-    workers inherit them instead of each compiling its own (most of a small input's time)."""
-    from .batch import warm_up
-    from .jsonio import _document_is_valid
-
-    warm_up(formats, options)
-    _document_is_valid()
 
 
 def task_chars(documents: list[list[Line]], jobs: int) -> int:
@@ -196,9 +186,10 @@ def _convert_one(shared: _Shared, index: int) -> Part:
     segment = document_segment(doc, shared.page)
     if segment is None:
         raise _Refused(f"document {number}: a piece outside its lines")
-    return Part(json=json, tei=tei, segment=segment,
-                ids=list(ids), sections=sum(1 for _ in iter_sections(doc.body)),
-                warnings=[w for w in doc.warnings if w.severity != "info"])
+    from .batch import reported
+
+    sections, warnings = reported(doc)
+    return Part(json=json, tei=tei, segment=segment, ids=list(ids), sections=sections, warnings=warnings)
 
 
 def _assemble(prepared: Prepared, opts: Options, parts: list[Part], formats: list[str]) -> FannedOut | None:

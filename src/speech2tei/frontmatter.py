@@ -183,7 +183,7 @@ def salutation_length(text: str) -> int:
     rules = page_rules()
     stripped = text.lstrip()
     lead = len(text) - len(stripped)
-    for word in _salutations():
+    for word in _longest_first("salutations"):
         if stripped.startswith(word) and len(stripped) > len(word) and stripped[len(word)] in rules["salute_delims"]:
             return lead + len(word) + 1
         if stripped == word:
@@ -212,7 +212,7 @@ def is_salutation(text: str) -> bool:
 def closer_length(text: str) -> int:
     """Length of closing words ending ``text`` (…。谢谢大家！); 0 if none."""
     stripped = text.rstrip()
-    for word in _closers():
+    for word in _longest_first("closers"):
         for end in ("！", "!", "。", ""):
             tail = word + end
             if stripped.endswith(tail):
@@ -235,22 +235,11 @@ def _trailer_patterns() -> tuple[re.Pattern[str], ...]:
     return tuple(re.compile(p) for p in page_rules()["trailers"])
 
 
-@lru_cache(maxsize=1)
-def _role_words() -> tuple[str, ...]:
-    """The roles, longest first (sorted once)."""
-    return tuple(sorted(page_rules()["roles"], key=len, reverse=True))
-
-
-@lru_cache(maxsize=1)
-def _salutations() -> tuple[str, ...]:
-    """The salutations, longest first (sorted once)."""
-    return tuple(sorted(page_rules()["salutations"], key=len, reverse=True))
-
-
-@lru_cache(maxsize=1)
-def _closers() -> tuple[str, ...]:
-    """The closing words, longest first (sorted once)."""
-    return tuple(sorted(page_rules()["closers"], key=len, reverse=True))
+@lru_cache(maxsize=8)
+def _longest_first(name: str) -> tuple[str, ...]:
+    """A word list of data/frontmatter.yaml (roles, salutations, closers), longest first, so
+    a longer word is tried before a word it starts with (sorted once)."""
+    return tuple(sorted(page_rules()[name], key=len, reverse=True))
 
 
 _NAME = r"[\u4e00-\u9fff](?:[\s\u00a0\u2002\u3000]?[\u4e00-\u9fff]){1,3}"
@@ -267,7 +256,7 @@ def speaker_of(text: str) -> tuple[str | None, str | None] | None:
     a few characters, so that titles like "…委员会通知" are not read as "委员 会通知".
     """
     text = text.strip()
-    for role in _role_words():
+    for role in _longest_first("roles"):
         where = text.rfind(role)
         if where < 0:
             continue
@@ -419,7 +408,7 @@ def _cut_speaker_tail(text: str) -> list[str]:
     """A subtitle ending in a speaker line: ……会议上国务院总理 李强."""
     if not is_subtitle(text):
         return [text]
-    for role in _role_words():
+    for role in _longest_first("roles"):
         where = text.find(role)
         while where > 0:
             # the role phrase starts after the subtitle's 上 (会议上国务院总理)

@@ -75,8 +75,12 @@ TEXT = attrgetter("text")
 # --- Finding the pieces -----------------------------------------------------------------
 
 
+def _label_pattern() -> re.Pattern[str]:
+    return re.compile(page_rules()["compilation"]["label"])  # re caches the compiled pattern
+
+
 def _label(text: str) -> re.Match[str] | None:
-    return re.match(page_rules()["compilation"]["label"], text)
+    return _label_pattern().match(text)
 
 
 def _label_number(match: re.Match[str]) -> int:
@@ -86,8 +90,7 @@ def _label_number(match: re.Match[str]) -> int:
 def _labelled_starts(lines: list[Line]) -> list[int]:
     """Indexes of 篇1:, 篇2: … lines, when they number 1, 2, 3 … in order (the label pattern is
     tried on every line in one loop in C; Python looks only at the labels)."""
-    label = re.compile(page_rules()["compilation"]["label"]).match
-    matches = list(map(label, map(TEXT, lines)))
+    matches = list(map(_label_pattern().match, map(TEXT, lines)))
     starts: list[int] = []
     for index in compress(count(), matches):
         if _label_number(matches[index]) != len(starts) + 1:  # type: ignore[arg-type]
@@ -127,18 +130,11 @@ SUBTITLE_MAX_CHARS = 82
 brackets it strips."""
 
 
-def may_be_subtitle(stripped: str) -> bool:
-    """False only when ``is_subtitle`` is false for this stripped text: a subtitle opens with a
-    dash, or is short and holds 在. Almost no line of a speech is, so the full test is skipped
-    for most."""
-    return stripped.startswith(SUBTITLE_DASHES) or (
-        SUBTITLE_WORD in stripped and len(stripped) <= SUBTITLE_MAX_CHARS)
-
-
 def _subtitle_candidates(texts: list[str]) -> set[int]:
-    """Indexes of the stripped ``texts`` that may be subtitles: ``may_be_subtitle``, and for
-    the 在 kind the ``occasion`` pattern somewhere in the text (``is_subtitle`` looks for it in
-    a part of the text). Loops in C over all texts; Python only for the lines holding 在."""
+    """Indexes of the stripped ``texts`` that may be subtitles (``is_subtitle`` is false for
+    every other): those that open with a dash, and the short ones holding 在 and the
+    ``occasion`` pattern somewhere (``is_subtitle`` looks for it in a part of the text).
+    Loops in C over all texts; Python only for the lines holding 在."""
     heads = "".join([text[:1] for text in texts])
     dashed = {k for dash in SUBTITLE_DASHES for k in find_all(heads, dash)}
     holding = compress(count(), map(contains, texts, repeat(SUBTITLE_WORD)))

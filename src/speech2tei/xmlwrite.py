@@ -214,10 +214,7 @@ class XmlWriter:
 
     def markup(self, text: str) -> str:
         """``text`` as XML character data: escaped, forbidden characters as ``on_forbidden`` says."""
-        if text.isprintable():  # is_plain_text, written out: called for every piece of text
-            if "&" not in text and "<" not in text and ">" not in text:
-                return text
-        elif _TEXT_SPECIAL.search(text) is None:
+        if is_plain_text(text):
             return text
         pieces = []
         pos = 0
