@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import multiprocessing
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -157,19 +159,60 @@ def test_one_document_is_converted_in_this_process_once(monkeypatch: pytest.Monk
     assert to_json_bytes(conv) == to_json_bytes(convert_bytes(one, "in.txt"))
 
 
+@pytest.fixture
+def spool_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temporary folder the workers' spool is made in, watched by the test."""
+    root = tmp_path / "tmp"
+    root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(root))
+    return root
+
+
 @needs_fork
-def test_a_part_refused_in_a_worker_means_converting_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_spool_is_read_file_by_file_and_then_removed(spool_root: Path) -> None:
+    fanned = convert_fanned(COMPILATION, "in.txt", FORMATS, None, 2)
+    assert fanned is not None
+    (spool,) = spool_root.iterdir()
+    assert sorted(p.suffix for p in spool.iterdir()) == [".json", ".json", ".tei", ".tei"]  # a run per document
+    joined(fanned.outputs["json"])
+    assert [p.suffix for p in spool.iterdir()] == [".tei", ".tei"]  # the JSON's files removed once read
+    joined(fanned.outputs["tei"])
+    assert not list(spool_root.iterdir())
+
+
+@needs_fork
+def test_outputs_dropped_unread_take_the_spool_with_them(spool_root: Path) -> None:
+    fanned = convert_fanned(COMPILATION, "in.txt", FORMATS, None, 2)
+    assert fanned is not None and list(spool_root.iterdir())
+    next(fanned.outputs["json"])  # a write that failed after its first chunk
+    del fanned
+    gc.collect()
+    assert not list(spool_root.iterdir())
+
+
+@needs_fork
+def test_no_temporary_folder_means_one_process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    conv = convert_fanned(COMPILATION, "in.txt", FORMATS, None, 2)
+    assert isinstance(conv, Conversion) and len(conv.documents) == 2
+    assert to_json_bytes(conv) == to_json_bytes(convert_bytes(COMPILATION, "in.txt"))
+
+
+@needs_fork
+def test_a_part_refused_in_a_worker_means_converting_again(monkeypatch: pytest.MonkeyPatch, spool_root: Path) -> None:
     monkeypatch.setattr(jsonio, "_document_is_valid", lambda: lambda data: data["id"] != "d2")
     assert convert_fanned(COMPILATION, "in.txt", FORMATS, None, 2) is None
+    assert not list(spool_root.iterdir())  # the other document's run is not left behind
 
 
 @needs_fork
-def test_a_worker_that_dies_means_converting_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_that_dies_means_converting_again(monkeypatch: pytest.MonkeyPatch, spool_root: Path) -> None:
     def dies(shared: object, index: int) -> object:
         os._exit(3)  # a worker killed mid-task (out of memory)
 
     monkeypatch.setattr(fanout, "_convert_one", dies)
     assert convert_fanned(COMPILATION, "in.txt", FORMATS, None, 2) is None
+    assert not list(spool_root.iterdir())
 
 
 @needs_fork
@@ -221,10 +264,11 @@ def test_ctrl_c_while_workers_convert_stops_cleanly(dump: Path, tmp_path: Path) 
     children = Path("/proc/self/task")
     if not children.is_dir():
         pytest.skip("needs /proc to see the worker processes")
-    out = tmp_path / "out"
+    out, spool_root = tmp_path / "out", tmp_path / "tmp"
+    spool_root.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "speech2tei", "convert", str(dump), "--to", "json,tei",
                              "-o", str(out), "--jobs", "2"], stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, env={**os.environ, "TMPDIR": str(spool_root)})
     listing = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
@@ -237,6 +281,7 @@ def test_ctrl_c_while_workers_convert_stops_cleanly(dump: Path, tmp_path: Path) 
     assert proc.returncode == 130, rest
     assert "interrupted" in rest and "Traceback" not in rest
     assert not out.exists() or not [p for p in out.rglob("*") if p.is_file()]
+    assert not list(spool_root.iterdir())  # the workers' spool is gone too
     assert_group_ends(proc.pid)
 
 

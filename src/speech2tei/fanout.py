@@ -14,15 +14,23 @@ or the TEI writer refuses, a worker killed for memory), the input is converted a
 process, so every error reads exactly as it does without workers.
 
 Workers are forked, so they inherit the split documents instead of receiving them through a
-pipe; where ``fork`` is not available the input is converted in one process.
+pipe; where ``fork`` is not available the input is converted in one process. Their JSON and
+TEI do not come back through a pipe either: each run of documents is written to a spool file
+in a private temporary folder, which the outputs are then read from, a block at a time, and
+each file is removed once read. The pipe carries only what the summary and the nothing-lost
+check need (the outputs are about five times the input: sent through the pipe, they cost this
+process as much time as all of its own assembling).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from .grammar import Grammar, default_grammar
@@ -38,15 +46,15 @@ TASK_CHARS = 300_000
 TASKS_PER_WORKER = 4
 """At least this many tasks per worker where documents allow: runs of documents differ in
 size, and the workers should finish together."""
+BLOCK = 1 << 20
+"""Bytes read from a spool file at a time."""
 
 
 @dataclass(slots=True)
 class Part:
-    """What a worker hands back for one document: its outputs and what the summary needs."""
+    """What a worker hands back for one document: what the summary and the checks need (its
+    outputs are in its run's spool files)."""
 
-    json: bytes
-    """Empty where JSON is not wanted (the document is validated all the same)."""
-    tei: bytes | None
     segment: Segment
     """The document's stretch of the laid-out output, for the nothing-lost check."""
     ids: list[str]
@@ -55,10 +63,20 @@ class Part:
 
 
 @dataclass(slots=True)
+class Run:
+    """What a worker hands back for a run of documents: their parts, and by format the spool
+    file holding their outputs one after the other, as the whole output holds them."""
+
+    parts: list[Part]
+    files: dict[str, str]
+
+
+@dataclass(slots=True)
 class FannedOut:
     """A converted input: outputs by format (in chunks), and the figures of the summary."""
 
-    outputs: dict[str, list[bytes]]
+    outputs: dict[str, Iterator[bytes]]
+    """Read from the spool as they are written; the spool goes when they are read or dropped."""
     documents: int
     sections: int
     warnings: list[Diagnostic] = field(default_factory=list)
@@ -73,6 +91,8 @@ class _Shared:
     page: PagePieces
     grammar: Grammar
     formats: tuple[str, ...]
+    spool: str
+    """The folder the workers write their outputs to."""
 
 
 _SHARED: list[_Shared] = []
@@ -87,44 +107,53 @@ def can_fan_out(size: int, jobs: int) -> bool:
 def convert_fanned(data: bytes, name: str, formats: list[str], options: Options | None,
                    jobs: int) -> FannedOut | Conversion | None:
     """Convert ``data`` with ``jobs`` workers. An input of one document is converted here
-    (its Conversion is returned, for the usual writers); None where a worker could not do
-    its part: the caller converts the input again the usual way, which reports any error
-    as usual."""
+    (its Conversion is returned, for the usual writers), and so is any input where no
+    temporary folder can be made for the spool; None where a worker could not do its part:
+    the caller converts the input again the usual way, which reports any error as usual."""
     opts = options or Options()
     prepared = prepare(data, name, opts)
-    if len(prepared.documents) < 2:
+    try:
+        spool = tempfile.TemporaryDirectory(prefix="speech2tei-") if len(prepared.documents) > 1 else None
+    except OSError:  # no writable temporary folder: this process does it all
+        spool = None
+    if spool is None:
         return convert_prepared(prepared, opts)
-    parts = _parse_in_workers(prepared, opts, formats, jobs)
-    if parts is None:
-        return None
-    return _assemble(prepared, opts, parts, formats)
+    fanned = None
+    try:
+        runs = _parse_in_workers(prepared, opts, formats, jobs, spool.name)
+        fanned = None if runs is None else _assemble(prepared, opts, runs, formats, spool)
+        return fanned
+    finally:
+        if fanned is None:  # nothing will read the spool: a failure, or Ctrl-C
+            spool.cleanup()
 
 
-def _parse_in_workers(prepared: Prepared, opts: Options, formats: list[str], jobs: int) -> list[Part] | None:
-    """Every document's Part, in order; None when a worker failed or died."""
+def _parse_in_workers(prepared: Prepared, opts: Options, formats: list[str], jobs: int,
+                      spool: str) -> list[Run] | None:
+    """Every run of documents converted, in order; None when a worker failed or died."""
     from .batch import ignore_sigint, sigint_held, stop_pool, warm_up
 
     warm_up(formats, opts)  # every pattern, table and validator built once, here: the workers inherit them
     conv = prepared.conv
     grammar = opts.grammar or default_grammar()
-    _SHARED[:] = [_Shared(conv, prepared.documents, PagePieces(conv), grammar, tuple(formats))]
+    _SHARED[:] = [_Shared(conv, prepared.documents, PagePieces(conv), grammar, tuple(formats), spool)]
     tasks = list(document_runs(prepared.documents, task_chars(prepared.documents, jobs)))
     pool: ProcessPoolExecutor | None = None
     try:
         with sigint_held():  # the workers are forked here
             pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=ignore_sigint,
                                        mp_context=multiprocessing.get_context("fork"))
-            runs = [pool.submit(_convert_run, task) for task in tasks]
-        parts: list[Part] = []
-        for run in runs:
-            done = run.result()
-            if done is None:
+            futures = [pool.submit(_convert_run, task) for task in tasks]
+        runs: list[Run] = []
+        for future in futures:
+            run = future.result()
+            if run is None:
                 return None
-            parts.extend(done)
-        return parts
+            runs.append(run)
+        return runs
     except BrokenProcessPool:
         return None
-    except BaseException:  # Ctrl-C: end the workers now (they write nothing)
+    except BaseException:  # Ctrl-C: end the workers now (they write only to the spool)
         if pool is not None:
             stop_pool(pool)
         raise
@@ -152,14 +181,24 @@ def document_runs(documents: list[list[Line]], chars: int) -> Iterator[tuple[int
         yield start, len(documents)
 
 
-def _convert_run(bounds: tuple[int, int]) -> list[Part] | None:
-    """In a worker: parse, check and write documents ``start`` to ``stop`` (0-based)."""
+def _convert_run(bounds: tuple[int, int]) -> Run | None:
+    """In a worker: parse, check and write documents ``start`` to ``stop`` (0-based), their
+    outputs to the run's spool files."""
     from .gcpause import paused_gc
 
     shared = _SHARED[0]
+    start, stop = bounds
+    files = {fmt: os.path.join(shared.spool, f"{start:09d}.{fmt}") for fmt in shared.formats}
     try:
-        with paused_gc():
-            return [_convert_one(shared, index) for index in range(*bounds)]
+        with paused_gc(), ExitStack() as stack:
+            spooled = {fmt: stack.enter_context(open(path, "wb")) for fmt, path in files.items()}
+            parts = []
+            for index in range(start, stop):
+                part, outputs = _convert_one(shared, index)
+                for fmt, data in outputs.items():
+                    spooled[fmt].write(data)
+                parts.append(part)
+        return Run(parts, files)
     except Exception:  # reported by converting again in the parent, the usual way
         return None
 
@@ -168,57 +207,62 @@ class _Refused(Exception):
     """A document the schema or the TEI writer refuses (the parent converts the input again)."""
 
 
-def _convert_one(shared: _Shared, index: int) -> Part:
-    from .jsonio import document_json_bytes
+def _convert_one(shared: _Shared, index: int) -> tuple[Part, dict[str, bytes]]:
+    """Document ``index``'s part and its outputs by format, as the whole output holds them
+    (the JSON after its comma)."""
+    from .jsonio import document_json_bytes, joined_documents
 
     number = index + 1
     doc = parse_document(shared.documents[index], number, shared.grammar)
     json = document_json_bytes(doc, number, write="json" in shared.formats)  # validated anyway
     if json is None:
         raise _Refused(f"document {number}")
-    tei = None
+    outputs: dict[str, bytes] = {}
+    if "json" in shared.formats:
+        outputs["json"] = joined_documents([json], index)[0]
     ids: set[str] = set()
     if "tei" in shared.formats:
         from .tei import check_corpus_member, iter_corpus_member
 
         check_corpus_member(doc, ids)
-        tei = b"".join(iter_corpus_member(shared.conv, doc, number))
+        outputs["tei"] = b"".join(iter_corpus_member(shared.conv, doc, number))
     segment = document_segment(doc, shared.page)
     if segment is None:
         raise _Refused(f"document {number}: a piece outside its lines")
     from .batch import reported
 
     sections, warnings = reported(doc)
-    return Part(json=json, tei=tei, segment=segment, ids=list(ids), sections=sections, warnings=warnings)
+    return Part(segment=segment, ids=list(ids), sections=sections, warnings=warnings), outputs
 
 
-def _assemble(prepared: Prepared, opts: Options, parts: list[Part], formats: list[str]) -> FannedOut | None:
-    """The outputs of the whole input from its documents' parts (None: a check failed)."""
-    from .jsonio import spliced_json_bytes
+def _assemble(prepared: Prepared, opts: Options, runs: list[Run], formats: list[str],
+              spool: tempfile.TemporaryDirectory[str]) -> FannedOut | None:
+    """The outputs of the whole input from its runs (None: a check failed): each format's
+    frame around its spool files, read as the outputs are written."""
+    from .jsonio import json_envelope
 
+    parts = [part for run in runs for part in run.parts]
     segments = [part.segment for part in parts]
     if not spans_apart(segments):
         return None
     finish(prepared, opts, segments)
     conv = prepared.conv
-    json = spliced_json_bytes(conv, [part.json for part in parts])  # validated anyway
-    if json is None:
+    envelope = json_envelope(conv)  # validated anyway
+    if envelope is None:
         return None
-    outputs: dict[str, list[bytes]] = {}
-    for fmt in formats:
-        if fmt == "json":
-            outputs[fmt] = json
-        else:
-            tei = _assemble_tei(conv, parts)
-            if tei is None:
-                return None
-            outputs[fmt] = tei
+    frames = {"json": envelope}
+    if "tei" in formats:
+        frame = _tei_frame(conv, parts)
+        if frame is None:
+            return None
+        frames["tei"] = frame
+    outputs = {fmt: _spooled(frames[fmt], [run.files[fmt] for run in runs], spool) for fmt in formats}
     warnings = [w for part in parts for w in part.warnings]
     return FannedOut(outputs, len(parts), sum(part.sections for part in parts), warnings)
 
 
-def _assemble_tei(conv: Conversion, parts: list[Part]) -> list[bytes] | None:
-    """The teiCorpus: its frame around the members; None if section ids repeat across them."""
+def _tei_frame(conv: Conversion, parts: list[Part]) -> tuple[bytes, bytes] | None:
+    """The teiCorpus before its members and after; None if section ids repeat across them."""
     from .tei import TeiWriteError, check_frame, corpus_frame
 
     seen: set[str] = set()
@@ -230,5 +274,18 @@ def _assemble_tei(conv: Conversion, parts: list[Part]) -> list[bytes] | None:
         check_frame(conv)
     except TeiWriteError:
         return None
-    opening, closing = corpus_frame(conv)
-    return [opening, *(part.tei or b"" for part in parts), closing]
+    return corpus_frame(conv)
+
+
+def _spooled(frame: tuple[bytes, bytes], files: list[str],
+             spool: tempfile.TemporaryDirectory[str]) -> Iterator[bytes]:
+    """The frame's opening, the files' bytes a block at a time (each file removed once read),
+    the frame's closing. ``spool`` is held until then: the folder goes with the last reader."""
+    yield frame[0]
+    for path in files:
+        with open(path, "rb") as fh:
+            while block := fh.read(BLOCK):
+                yield block
+        os.unlink(path)
+    yield frame[1]
+    del spool

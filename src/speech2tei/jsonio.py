@@ -200,19 +200,32 @@ def document_json_bytes(doc: Document, index: int, *, write: bool = True) -> byt
 def spliced_json_bytes(conv: Conversion, documents: list[bytes]) -> list[bytes] | None:
     """The JSON of ``conv`` with each document's JSON from ``document_json_bytes`` in its
     place (the model's documents are not looked at: in ``fanout`` they are not there): the
-    bytes of the whole conversion, in pieces. None where the rest of it breaks the schema.
+    bytes of the whole conversion, in pieces. None where the rest of it breaks the schema."""
+    envelope = json_envelope(conv) if documents else None
+    if envelope is None:
+        return None
+    head, tail = envelope
+    return [head, *joined_documents(documents, 0), tail]
+
+
+def json_envelope(conv: Conversion) -> tuple[bytes, bytes] | None:
+    """The JSON of ``conv`` before its first document (up to the array's ``[``) and after
+    its last (from the ``]``); None where it breaks the schema. The documents' own JSON
+    (``document_json_bytes``, joined by ``joined_documents``) goes between the two.
 
     Validating the parts is validating the whole: the schema's documents are an array of
     ``$defs/document`` and nothing else (``_part_schemas`` makes sure)."""
     data = conversion_to_dict(conv, documents=False)
-    if not documents or not _envelope_is_valid()(data):
+    if not _envelope_is_valid()(data):
         return None
     head, tail = dump_compact(data).split(DOCUMENTS_KEY, 1)
-    pieces = [head + DOCUMENTS_KEY[:-1]]
-    for i, doc in enumerate(documents):
-        pieces.append(b"," + doc if i else doc)
-    pieces.append(b"]" + tail)
-    return pieces
+    return head + DOCUMENTS_KEY[:-1], b"]" + tail
+
+
+def joined_documents(documents: list[bytes], first: int) -> list[bytes]:
+    """Documents' JSON as the array holds them, the first of them at index ``first`` (0-based):
+    each after a comma but the array's very first."""
+    return [b"," + doc if first + i else doc for i, doc in enumerate(documents)]
 
 
 @lru_cache(maxsize=1)
