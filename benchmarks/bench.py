@@ -322,20 +322,23 @@ def child_measure(path: Path, timeout: float | None = None) -> dict[str, float] 
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def bracketed(small: Path, big: Path, timeout: float | None) -> tuple[dict[str, float] | None,
-                                                                     dict[str, float] | None]:
-    """The small file converted before and after the big one, its CPU time the mean of the two.
+def bracketed(small: Path, big: Path, timeout: float | None, repeats: int = 1) -> tuple[dict[str, float] | None,
+                                                                                   dict[str, float] | None]:
+    """The small file converted before and after the big one (``repeats`` times on each side,
+    each in a fresh process), its figures the mean of them all.
 
     The speed of a shared machine drifts over the tens of seconds the big file takes; the
     small file measured on both sides of it sees the same drift on average, so the growth
-    ratio measures the code, not the moment."""
-    before = child_measure(small, timeout=timeout)
+    ratio measures the code, not the moment. A small file of a tenth of a second is measured
+    several times: one run that short is mostly timer noise (it once put a linear case at 12.5)."""
+    before = [child_measure(small, timeout=timeout) for _ in range(repeats)]
     big_fig = child_measure(big, timeout=timeout)
-    after = child_measure(small, timeout=timeout) if big_fig is not None else before
-    if before is None or after is None:
-        return before, big_fig
-    mean = {key: (before[key] + after[key]) / 2 for key in before}
-    return {**mean, "cpu_before": before["cpu"], "cpu_after": after["cpu"]}, big_fig
+    after = [child_measure(small, timeout=timeout) for _ in range(repeats)] if big_fig is not None else before
+    if None in before or None in after:
+        return before[0], big_fig
+    runs = [*before, *after]
+    mean = {key: sum(run[key] for run in runs) / len(runs) for key in runs[0]}
+    return {**mean, "cpu_before": before[0]["cpu"], "cpu_after": after[-1]["cpu"]}, big_fig
 
 
 def peak_rss_mb() -> float:
@@ -477,7 +480,7 @@ def one_line_cases(work: Path, text: str, sizes: Sizes, small_time: float,
     tenth, hundredth = work / "oneline-10.txt", work / "oneline-100.txt"
     tenth.write_bytes(_cut(flat, len(flat) // 10))
     hundredth.write_bytes(_cut(flat, len(flat) // 100))
-    fig_100, fig_10 = bracketed(hundredth, tenth, 600)
+    fig_100, fig_10 = bracketed(hundredth, tenth, 600, repeats=3)
     assert fig_100 is not None
     t_100 = sum(fig_100[k] for k in ("parse", "json", "tei"))
     if fig_10 is None:
