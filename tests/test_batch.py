@@ -165,16 +165,60 @@ def test_an_unexpected_exception_costs_one_file_not_the_batch(archive: Path, tmp
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     real = batch.conversion_from_bytes
 
-    def buggy(data: bytes, name: str, options, explain=None):
+    def buggy(data: bytes, name: str, options, explain=None, progress=None):
         if name.endswith("b.txt"):
             raise IndexError("a bug")
-        return real(data, name, options, explain)
+        return real(data, name, options, explain, progress)
 
     monkeypatch.setattr(batch, "conversion_from_bytes", buggy)
     out = tmp_path / "out"
     code = run_batch(BatchSettings(inputs=[str(archive)], formats=["json"], output=out, jobs=1, quiet=True))
     assert code == 1
     assert files_under(out) == ["2023/c.json", "2023/春季/d.json", "a.json"]
+
+
+def test_a_single_large_input_gets_a_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert isinstance(batch._reporter(False, 1, batch.PROGRESS_BYTES), batch._RichReporter)
+    assert isinstance(batch._reporter(False, 2, 10), batch._RichReporter)
+    assert type(batch._reporter(False, 1, batch.PROGRESS_BYTES - 1)) is batch._PlainReporter
+    assert type(batch._reporter(True, 1, batch.PROGRESS_BYTES)) is batch._Reporter
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    assert type(batch._reporter(False, 1, batch.PROGRESS_BYTES)) is batch._PlainReporter
+
+
+def test_the_bar_moves_within_an_input_and_redraws_sparingly(monkeypatch: pytest.MonkeyPatch) -> None:
+    report = batch._RichReporter(2, 3000)
+    completed = lambda: report.progress.tasks[0].completed  # noqa: E731
+    report.step("first.txt", 1000, True)
+    told = report.within(2000)
+    assert told is not None and batch._Reporter(1).within(2000) is None
+    clock = [report.drawn + 2 * batch.PROGRESS_EVERY]
+    monkeypatch.setattr(batch.time, "monotonic", lambda: clock[0])
+    told(250, 1000)
+    assert completed() == 1000 + 500
+    clock[0] += batch.PROGRESS_EVERY / 2
+    told(300, 1000)  # within PROGRESS_EVERY of the last redraw: left for the next
+    assert completed() == 1500
+    told(1000, 1000)  # the end is always drawn
+    assert completed() == 3000
+    report.step("second.txt", 2000, True)
+    assert completed() == 3000 and report.progress.tasks[0].fields["files"] == "2/2 files"
+
+
+def test_one_large_input_reports_its_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The single-input path hands the reporter's callback to the conversion."""
+    calls: list[tuple[int, int]] = []
+
+    class Recording(batch._Reporter):
+        def within(self, size: int):
+            return lambda done, total: calls.append((done, total))
+
+    monkeypatch.setattr(batch, "_reporter", lambda quiet, total, size: Recording(total))
+    source = tmp_path / "talks.txt"
+    source.write_bytes((Path(__file__).resolve().parents[1] / "examples" / "compilation-page.txt").read_bytes())
+    assert run_batch(BatchSettings(inputs=[str(source)], formats=["json"], output=tmp_path / "out", jobs=1)) == 0
+    assert len(calls) == 2 and calls[-1][0] == calls[-1][1] > calls[0][0] > 0
 
 
 def test_write_atomic_leaves_nothing_when_interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

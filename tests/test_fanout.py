@@ -21,7 +21,7 @@ from speech2tei.fanout import can_fan_out, convert_fanned, document_runs
 from speech2tei.jsonio import document_json_bytes, spliced_json_bytes, to_json_bytes
 from speech2tei.ledger import PagePieces, check_nothing_lost, document_segment, spans_apart, visible_pair
 from speech2tei.model import Conversion, Line
-from speech2tei.pipeline import Options, convert_bytes, convert_prepared, prepare
+from speech2tei.pipeline import Options, chars_of, convert_bytes, convert_prepared, prepare
 from speech2tei.tei import corpus_frame, iter_corpus_member, write_tei
 
 REPO = Path(__file__).resolve().parents[1]
@@ -106,11 +106,12 @@ def test_ledger_by_document_segments_is_the_same_check() -> None:
 
 
 def test_document_runs_cover_every_document_once_in_order() -> None:
-    documents = [[Line("字" * size, 1)] for size in (5, 1, 9, 2, 2, 7, 1)]
-    runs = list(document_runs(documents, 8))
+    sizes = [5, 1, 9, 2, 2, 7, 1]
+    runs = list(document_runs(sizes, 8))
     assert runs == [(0, 3), (3, 6), (6, 7)]
-    assert list(document_runs(documents, 1000)) == [(0, 7)]
+    assert list(document_runs(sizes, 1000)) == [(0, 7)]
     assert list(document_runs([], 8)) == []
+    assert chars_of([Line("字" * 5, 1), Line("", 2), Line("ab", 3)]) == 7
 
 
 def test_small_inputs_and_one_job_stay_in_one_process() -> None:
@@ -147,6 +148,34 @@ def test_reading_options_reach_the_workers(options: Options) -> None:
         assert b"decode-replaced" in expected["json"]
     if options.keep_boilerplate:
         assert conv.page_front and not any(r.reason == "boilerplate" for r in conv.removed)
+
+
+def progress_recorder() -> tuple[list[tuple[int, int]], object]:
+    calls: list[tuple[int, int]] = []
+    return calls, lambda done, total: calls.append((done, total))
+
+
+def assert_progress_runs_to_the_end(calls: list[tuple[int, int]], total: int) -> None:
+    assert calls and all(t == total for _, t in calls)
+    dones = [d for d, _ in calls]
+    assert dones == sorted(set(dones)) and dones[0] > 0 and dones[-1] == total
+
+
+def test_one_process_tells_progress_after_each_document() -> None:
+    calls, told = progress_recorder()
+    conv = convert_bytes(COMPILATION, "in.txt", progress=told)
+    total = sum(map(chars_of, prepare(COMPILATION, "in.txt", Options()).documents))
+    assert len(calls) == len(conv.documents) == 2
+    assert_progress_runs_to_the_end(calls, total)
+
+
+@needs_fork
+def test_workers_tell_progress_as_runs_come_back(dump: Path) -> None:
+    calls, told = progress_recorder()
+    data = dump.read_bytes()
+    fanned = convert_fanned(data, "year.txt", FORMATS, None, 2, told)
+    assert fanned is not None and len(calls) >= 8  # at least four runs per worker
+    assert_progress_runs_to_the_end(calls, sum(map(chars_of, prepare(data, "year.txt", Options()).documents)))
 
 
 @needs_fork

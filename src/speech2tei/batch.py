@@ -39,7 +39,7 @@ from .errors import InputError, OutputError, Speech2TeiError
 if TYPE_CHECKING:
     from .fanout import FannedOut
     from .model import Conversion, Diagnostic, Document
-    from .pipeline import Explained, Options
+    from .pipeline import Explained, Options, Progress
 
 Output = bytes | Iterator[bytes]
 """An output's bytes, or its chunks where it is written as it is made (TEI in this process)."""
@@ -49,6 +49,11 @@ TEI_NS = b"http://www.tei-c.org/ns/1.0"
 EXIT_OK, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 130
 QUEUED_PER_WORKER = 4
 """Files handed to the pool ahead of time per worker: keeps workers busy, bounds memory."""
+PROGRESS_BYTES = 1_000_000
+"""A single input this large gets a progress bar on a terminal too (a 50 MB dump takes tens
+of seconds), advanced as its documents are converted."""
+PROGRESS_EVERY = 0.1
+"""Seconds between redraws of the bar while one input's documents are converted."""
 WARM_UP_TEXT = "题目\n同志们：\n一、总体要求\n（一）工作目标\n二、重点任务\n"
 """A tiny speech each worker converts first, so every table and validator is built once."""
 
@@ -169,7 +174,7 @@ def own_format(data: bytes, options: Options | None) -> str | None:
 
 
 def conversion_from_bytes(data: bytes, name: str, options: Options | None,
-                          explain: list[Explained] | None = None) -> Conversion:
+                          explain: list[Explained] | None = None, progress: Progress | None = None) -> Conversion:
     """Our own JSON/TEI are read back; anything else goes through the pipeline."""
     own = own_format(data, options)
     if own == "json":
@@ -182,7 +187,7 @@ def conversion_from_bytes(data: bytes, name: str, options: Options | None,
         return read_tei(data, name)
     from .pipeline import convert_bytes
 
-    return convert_bytes(data, name, options, explain)
+    return convert_bytes(data, name, options, explain, progress)
 
 
 def read_conversion(source: str, options: Options | None, explain: list[Explained] | None = None) -> Conversion:
@@ -352,13 +357,14 @@ def _size(source: str) -> int:
 
 
 def convert_item(source: str, formats: list[str], options: Options | None, *, stream: bool = False,
-                 jobs: int = 1) -> Outcome:
+                 jobs: int = 1, progress: Progress | None = None) -> Outcome:
     """Convert one input to every requested format; errors become part of the outcome.
 
     Anything else that goes wrong inside the pipeline (a bug, memory) is also caught here: it
     costs that file, not the batch. ``stream`` (this process writes the outputs) lets the TEI
     be written chunk by chunk; a worker process returns bytes. With ``jobs`` > 1 a large
-    input's documents are converted in that many processes (``fanout``).
+    input's documents are converted in that many processes (``fanout``). ``progress`` is
+    told as its documents are converted (see ``pipeline.Progress``).
     """
     from .fanout import FannedOut
     from .gcpause import paused_gc
@@ -368,9 +374,9 @@ def convert_item(source: str, formats: list[str], options: Options | None, *, st
         data, name = _read_bytes(source)
         outcome.size = len(data)
         with paused_gc():
-            fanned = _convert_fanned(data, name, formats, options, jobs)
+            fanned = _convert_fanned(data, name, formats, options, jobs, progress)
             if not isinstance(fanned, FannedOut):
-                conv = fanned or conversion_from_bytes(data, name, options)
+                conv = fanned or conversion_from_bytes(data, name, options, progress=progress)
                 outcome.outputs = render_outputs(conv, formats, stream=stream)
     except Speech2TeiError as exc:
         outcome.error = str(exc) if exc.path else f"{source}: {exc}"
@@ -403,14 +409,14 @@ def reported(doc: Document) -> tuple[int, list[Diagnostic]]:
 
 
 def _convert_fanned(data: bytes, name: str, formats: list[str], options: Options | None,
-                    jobs: int) -> FannedOut | Conversion | None:
+                    jobs: int, progress: Progress | None) -> FannedOut | Conversion | None:
     """The input converted by ``jobs`` processes (see ``fanout.convert_fanned``), or None
     where one process is the way."""
     from .fanout import can_fan_out, convert_fanned
 
     if not can_fan_out(len(data), jobs) or own_format(data, options) is not None:
         return None
-    return convert_fanned(data, name, formats, options, jobs)
+    return convert_fanned(data, name, formats, options, jobs, progress)
 
 
 _WORKER_OPTIONS: list[Options | None] = []
@@ -468,12 +474,13 @@ def worker_count(jobs: int, files: int) -> int:
     return max(1, min(wanted, files))
 
 
-def _outcomes(todo: list[Item], settings: BatchSettings) -> Iterator[Outcome]:
+def _outcomes(todo: list[Item], settings: BatchSettings, report: _Reporter) -> Iterator[Outcome]:
     jobs = worker_count(settings.jobs, len(todo))
     if jobs == 1 or any(i.source == "-" for i in todo):
         in_file = worker_count(settings.jobs, sys.maxsize) if len(todo) == 1 else 1
         for item in todo:
-            yield convert_item(item.source, list(item.targets), settings.options, stream=True, jobs=in_file)
+            yield convert_item(item.source, list(item.targets), settings.options, stream=True, jobs=in_file,
+                               progress=report.within(item.size))
         return
     yield from _PoolRun(todo, settings, jobs).outcomes()
 
@@ -580,7 +587,7 @@ def run_batch(settings: BatchSettings) -> int:
 def _convert_all(todo: list[Item], settings: BatchSettings, tally: Tally, report: _Reporter) -> None:
     """Convert, write and report each input as its conversion comes back."""
     by_source = {item.source: item for item in todo}
-    with closing(_outcomes(todo, settings)) as outcomes:
+    with closing(_outcomes(todo, settings, report)) as outcomes:
         for outcome in outcomes:
             _write_outputs(by_source[outcome.source], outcome, settings.force)
             _record(outcome, tally, report, settings.verbose)
@@ -621,10 +628,11 @@ def _record(outcome: Outcome, tally: Tally, report: _Reporter, verbose: bool) ->
 
 
 def _reporter(quiet: bool, total: int, total_bytes: int) -> _Reporter:
-    """A rich progress bar on a terminal, plain lines otherwise, nothing (but errors) when quiet."""
+    """A rich progress bar on a terminal (several inputs, or one large one), plain lines
+    otherwise, nothing (but errors) when quiet."""
     if quiet:
         return _Reporter(total)
-    if sys.stderr.isatty() and total > 1:
+    if sys.stderr.isatty() and (total > 1 or total_bytes >= PROGRESS_BYTES):
         return _RichReporter(total, total_bytes)
     return _PlainReporter(total)
 
@@ -648,6 +656,10 @@ class _Reporter:
 
     def step(self, source: str, size: int, ok: bool) -> None:
         self.done += 1
+
+    def within(self, size: int) -> Progress | None:
+        """What to tell while an input of ``size`` bytes is converted (None: nothing)."""
+        return None
 
 
 class _PlainReporter(_Reporter):
@@ -690,6 +702,9 @@ class _RichReporter(_Reporter):
             console=self.console, transient=False, auto_refresh=False)
         self.task = self.progress.add_task("convert", total=max(total_bytes, 1),
                                            files=f"0/{total} files", current="")
+        self.bytes_done = 0
+        """Bytes of the inputs converted (the bar may stand further on, within the current one)."""
+        self.drawn = 0.0
 
     def __enter__(self) -> _Reporter:
         self.progress.start()
@@ -705,6 +720,23 @@ class _RichReporter(_Reporter):
 
     def step(self, source: str, size: int, ok: bool) -> None:
         self.done += 1
-        self.progress.update(self.task, advance=size, files=f"{self.done}/{self.total} files",
+        self.bytes_done += size
+        self.progress.update(self.task, completed=self.bytes_done, files=f"{self.done}/{self.total} files",
                              current=source[-50:])
         self.progress.refresh()
+        self.drawn = time.monotonic()
+
+    def within(self, size: int) -> Progress | None:
+        """Move the bar through the input's ``size`` bytes as its documents are converted,
+        redrawn at most every ``PROGRESS_EVERY`` seconds (a dump holds thousands)."""
+
+        def told(done: int, total: int) -> None:
+            now = time.monotonic()
+            if now - self.drawn < PROGRESS_EVERY and done < total:
+                return
+            self.progress.update(self.task, completed=self.bytes_done + size * done // max(total, 1),
+                                 current=f"{done * 100 // max(total, 1)}% of the documents")
+            self.progress.refresh()
+            self.drawn = now
+
+        return told

@@ -28,7 +28,7 @@ import multiprocessing
 import os
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from .grammar import Grammar, default_grammar
 from .ledger import PagePieces, Segment, document_segment, spans_apart
 from .model import Conversion, Diagnostic, Line
-from .pipeline import Options, Prepared, convert_prepared, finish, parse_document, prepare
+from .pipeline import Options, Prepared, Progress, chars_of, convert_prepared, finish, parse_document, prepare
 
 MIN_BYTES = 1_000_000
 """Smaller inputs convert in one process: forking and warming up workers would cost more
@@ -105,11 +105,12 @@ def can_fan_out(size: int, jobs: int) -> bool:
 
 
 def convert_fanned(data: bytes, name: str, formats: list[str], options: Options | None,
-                   jobs: int) -> FannedOut | Conversion | None:
+                   jobs: int, progress: Progress | None = None) -> FannedOut | Conversion | None:
     """Convert ``data`` with ``jobs`` workers. An input of one document is converted here
     (its Conversion is returned, for the usual writers), and so is any input where no
     temporary folder can be made for the spool; None where a worker could not do its part:
-    the caller converts the input again the usual way, which reports any error as usual."""
+    the caller converts the input again the usual way, which reports any error as usual.
+    ``progress`` is told as runs of documents come back (see ``pipeline.Progress``)."""
     opts = options or Options()
     prepared = prepare(data, name, opts)
     try:
@@ -117,10 +118,10 @@ def convert_fanned(data: bytes, name: str, formats: list[str], options: Options 
     except OSError:  # no writable temporary folder: this process does it all
         spool = None
     if spool is None:
-        return convert_prepared(prepared, opts)
+        return convert_prepared(prepared, opts, progress=progress)
     fanned = None
     try:
-        runs = _parse_in_workers(prepared, opts, formats, jobs, spool.name)
+        runs = _parse_in_workers(prepared, opts, formats, jobs, spool.name, progress)
         fanned = None if runs is None else _assemble(prepared, opts, runs, formats, spool)
         return fanned
     finally:
@@ -129,7 +130,7 @@ def convert_fanned(data: bytes, name: str, formats: list[str], options: Options 
 
 
 def _parse_in_workers(prepared: Prepared, opts: Options, formats: list[str], jobs: int,
-                      spool: str) -> list[Run] | None:
+                      spool: str, progress: Progress | None = None) -> list[Run] | None:
     """Every run of documents converted, in order; None when a worker failed or died."""
     from .batch import ignore_sigint, sigint_held, stop_pool, warm_up
 
@@ -137,20 +138,27 @@ def _parse_in_workers(prepared: Prepared, opts: Options, formats: list[str], job
     conv = prepared.conv
     grammar = opts.grammar or default_grammar()
     _SHARED[:] = [_Shared(conv, prepared.documents, PagePieces(conv), grammar, tuple(formats), spool)]
-    tasks = list(document_runs(prepared.documents, task_chars(prepared.documents, jobs)))
+    sizes = list(map(chars_of, prepared.documents))
+    total = sum(sizes)
+    tasks = list(document_runs(sizes, task_chars(total, jobs)))
     pool: ProcessPoolExecutor | None = None
     try:
         with sigint_held():  # the workers are forked here
             pool = ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=ignore_sigint,
                                        mp_context=multiprocessing.get_context("fork"))
-            futures = [pool.submit(_convert_run, task) for task in tasks]
-        runs: list[Run] = []
-        for future in futures:
+            futures = {pool.submit(_convert_run, task): task for task in tasks}
+        runs: dict[tuple[int, int], Run] = {}
+        done = 0
+        for future in as_completed(futures):
             run = future.result()
             if run is None:
                 return None
-            runs.append(run)
-        return runs
+            start, stop = futures[future]
+            runs[start, stop] = run
+            if progress is not None:
+                done += sum(sizes[start:stop])
+                progress(done, total)
+        return [runs[task] for task in tasks]
     except BrokenProcessPool:
         return None
     except BaseException:  # Ctrl-C: end the workers now (they write only to the spool)
@@ -163,22 +171,22 @@ def _parse_in_workers(prepared: Prepared, opts: Options, formats: list[str], job
         _SHARED.clear()
 
 
-def task_chars(documents: list[list[Line]], jobs: int) -> int:
+def task_chars(total: int, jobs: int) -> int:
     """Characters per task: ``TASKS_PER_WORKER`` tasks for each worker, ``TASK_CHARS`` at most."""
-    total = sum(len(line.text) for lines in documents for line in lines)
     return max(1, min(TASK_CHARS, total // (jobs * TASKS_PER_WORKER)))
 
 
-def document_runs(documents: list[list[Line]], chars: int) -> Iterator[tuple[int, int]]:
-    """Consecutive documents in runs ``[start, stop)`` of about ``chars`` characters each."""
+def document_runs(sizes: list[int], chars: int) -> Iterator[tuple[int, int]]:
+    """Consecutive documents (of ``sizes`` characters) in runs ``[start, stop)`` of about
+    ``chars`` characters each."""
     start, size = 0, 0
-    for index, lines in enumerate(documents):
-        size += sum(len(line.text) for line in lines)
+    for index, chars_here in enumerate(sizes):
+        size += chars_here
         if size >= chars:
             yield start, index + 1
             start, size = index + 1, 0
-    if start < len(documents):
-        yield start, len(documents)
+    if start < len(sizes):
+        yield start, len(sizes)
 
 
 def _convert_run(bounds: tuple[int, int]) -> Run | None:

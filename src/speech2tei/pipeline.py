@@ -6,6 +6,7 @@ report. Writers (JSON, TEI, outline) take the ``Conversion`` this returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,16 @@ class Options:
     character count of the input and the output)."""
 
 
+Progress = Callable[[int, int], None]
+"""Told after each document: characters of the input's documents converted so far, and of
+all of them (a large input takes seconds; a progress bar shows how far it is)."""
+
+
+def chars_of(lines: list[Line]) -> int:
+    """A document's size for progress and for sharing work out: the characters of its lines."""
+    return sum(len(line.text) for line in lines)
+
+
 @dataclass(slots=True)
 class Explained:
     """A document's blocks and every marker candidate with its decision (for --explain)."""
@@ -62,10 +73,12 @@ def parse_document(lines: list[Line], index: int, grammar: Grammar,
 
 
 def convert_bytes(data: bytes, name: str = "<input>", options: Options | None = None,
-                  explain: list[Explained] | None = None) -> Conversion:
-    """Read one input and return its documents, what was removed and what was noticed."""
+                  explain: list[Explained] | None = None, progress: Progress | None = None) -> Conversion:
+    """Read one input and return its documents, what was removed and what was noticed
+    (``progress`` is told after each document)."""
     with paused_gc():
-        return _convert(data, printable_name(name), options or Options(), explain)
+        opts = options or Options()
+        return convert_prepared(prepare(data, printable_name(name), opts), opts, explain, progress)
 
 
 @dataclass(slots=True)
@@ -97,17 +110,19 @@ def prepare(data: bytes, name: str, opts: Options) -> Prepared:
     return Prepared(conv, split.documents, ledger_input, raw.replaced)
 
 
-def _convert(data: bytes, name: str, opts: Options, explain: list[Explained] | None) -> Conversion:
-    return convert_prepared(prepare(data, name, opts), opts, explain)
-
-
-def convert_prepared(prepared: Prepared, opts: Options, explain: list[Explained] | None = None) -> Conversion:
+def convert_prepared(prepared: Prepared, opts: Options, explain: list[Explained] | None = None,
+                     progress: Progress | None = None) -> Conversion:
     """Parse every document of a prepared input here, then ``finish``."""
     grammar = opts.grammar or default_grammar()
     conv, documents = prepared.conv, prepared.documents
+    total = sum(map(chars_of, documents)) if progress is not None else 0
+    done = 0
     for index in range(len(documents)):
         lines, documents[index] = documents[index], []  # a parsed document's lines are let go
         conv.documents.append(parse_document(lines, index + 1, grammar, explain))
+        if progress is not None:
+            done += chars_of(lines)
+            progress(done, total)
     finish(prepared, opts)
     return conv
 
