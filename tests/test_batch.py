@@ -191,8 +191,8 @@ def test_the_bar_moves_within_an_input_and_redraws_sparingly(monkeypatch: pytest
     report = batch._RichReporter(2, 3000)
     completed = lambda: report.progress.tasks[0].completed  # noqa: E731
     report.step("first.txt", 1000, True)
-    told = report.within(2000)
-    assert told is not None and batch._Reporter(1).within(2000) is None
+    told = report.within("second.txt", 2000)
+    assert told is not None and batch._Reporter(1).within("second.txt", 2000) is None
     clock = [report.drawn + 2 * batch.PROGRESS_EVERY]
     monkeypatch.setattr(batch.time, "monotonic", lambda: clock[0])
     told(250, 1000)
@@ -202,6 +202,7 @@ def test_the_bar_moves_within_an_input_and_redraws_sparingly(monkeypatch: pytest
     assert completed() == 1500
     told(1000, 1000)  # the end is always drawn
     assert completed() == 3000
+    assert report.progress.tasks[0].fields["current"] == "second.txt: 100% of its documents"
     report.step("second.txt", 2000, True)
     assert completed() == 3000 and report.progress.tasks[0].fields["files"] == "2/2 files"
 
@@ -211,7 +212,7 @@ def test_one_large_input_reports_its_documents(tmp_path: Path, monkeypatch: pyte
     calls: list[tuple[int, int]] = []
 
     class Recording(batch._Reporter):
-        def within(self, size: int):
+        def within(self, source: str, size: int):
             return lambda done, total: calls.append((done, total))
 
     monkeypatch.setattr(batch, "_reporter", lambda quiet, total, size: Recording(total))

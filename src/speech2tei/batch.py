@@ -480,7 +480,7 @@ def _outcomes(todo: list[Item], settings: BatchSettings, report: _Reporter) -> I
         in_file = worker_count(settings.jobs, sys.maxsize) if len(todo) == 1 else 1
         for item in todo:
             yield convert_item(item.source, list(item.targets), settings.options, stream=True, jobs=in_file,
-                               progress=report.within(item.size))
+                               progress=report.within(item.source, item.size))
         return
     yield from _PoolRun(todo, settings, jobs).outcomes()
 
@@ -657,7 +657,7 @@ class _Reporter:
     def step(self, source: str, size: int, ok: bool) -> None:
         self.done += 1
 
-    def within(self, size: int) -> Progress | None:
+    def within(self, source: str, size: int) -> Progress | None:
         """What to tell while an input of ``size`` bytes is converted (None: nothing)."""
         return None
 
@@ -726,7 +726,7 @@ class _RichReporter(_Reporter):
         self.progress.refresh()
         self.drawn = time.monotonic()
 
-    def within(self, size: int) -> Progress | None:
+    def within(self, source: str, size: int) -> Progress | None:
         """Move the bar through the input's ``size`` bytes as its documents are converted,
         redrawn at most every ``PROGRESS_EVERY`` seconds (a dump holds thousands)."""
 
@@ -735,7 +735,7 @@ class _RichReporter(_Reporter):
             if now - self.drawn < PROGRESS_EVERY and done < total:
                 return
             self.progress.update(self.task, completed=self.bytes_done + size * done // max(total, 1),
-                                 current=f"{done * 100 // max(total, 1)}% of the documents")
+                                 current=f"{source[-40:]}: {done * 100 // max(total, 1)}% of its documents")
             self.progress.refresh()
             self.drawn = now
 
