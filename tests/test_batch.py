@@ -387,6 +387,21 @@ def test_version_runs_without_heavy_imports() -> None:
     assert lines[0].startswith("speech2tei ") and lines[-1] == "False"
 
 
+def test_a_one_file_convert_pays_only_for_what_it_uses(tmp_path: Path) -> None:
+    """Plain text to JSON and TEI: no lxml (the .docx and HTML readers, the validators), no
+    process pool, no progress bar (test_readers sniffs a .docx without its suffix still)."""
+    code = ("import sys\nfrom speech2tei.cli import main\n"
+            "sys.argv = ['speech2tei', 'convert', sys.argv[1], '--to', 'json,tei', '-o', sys.argv[2], '-q']\n"
+            "try:\n    main()\nexcept SystemExit as exc:\n    assert not exc.code, exc.code\n"
+            "heavy = ('lxml', 'multiprocessing', 'concurrent', 'jsonschema', 'rich')\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in heavy}))\n")
+    speech = Path(__file__).resolve().parents[1] / "examples" / "county-roads-speech.txt"
+    result = subprocess.run([sys.executable, "-c", code, str(speech), str(tmp_path / "out")],
+                            capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
+    assert (tmp_path / "out" / "county-roads-speech.xml").exists()
+
+
 # --- the benchmark --------------------------------------------------------------------------------
 
 

@@ -17,7 +17,6 @@ What a user of a large archive relies on:
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
@@ -25,8 +24,6 @@ import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,6 +34,8 @@ from typing import TYPE_CHECKING
 from .errors import InputError, OutputError, Speech2TeiError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     from .fanout import FannedOut
     from .model import Conversion, Diagnostic, Document
     from .pipeline import Explained, Options, Progress
@@ -499,6 +498,8 @@ class _PoolRun:
         self.settings, self.jobs = settings, jobs
 
     def outcomes(self) -> Iterator[Outcome]:
+        import multiprocessing  # here, not at the top: a one-file convert never starts a pool
+
         if multiprocessing.get_start_method() == "fork":
             warm_up(self.settings.formats, self.settings.options)  # once here; forked workers inherit it
         while self.queue:
@@ -508,6 +509,9 @@ class _PoolRun:
 
     def _run(self, queue: deque[Item], jobs: int, *, retry: bool) -> Iterator[Outcome]:
         """Run ``queue`` until empty or until the pool breaks (the caller starts a new one)."""
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
+
         formats = self.settings.formats
         pool = ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                                    initargs=(formats, self.settings.options))

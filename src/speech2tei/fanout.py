@@ -24,19 +24,20 @@ process as much time as all of its own assembling).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .grammar import Grammar, default_grammar
 from .ledger import PagePieces, Segment, document_segment, spans_apart
 from .model import Conversion, Diagnostic, Line
 from .pipeline import Options, Prepared, Progress, chars_of, convert_prepared, finish, parse_document, prepare
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 MIN_BYTES = 1_000_000
 """Smaller inputs convert in one process: forking and warming up workers would cost more
@@ -101,7 +102,11 @@ _SHARED: list[_Shared] = []
 
 def can_fan_out(size: int, jobs: int) -> bool:
     """Worth trying: several workers wanted, a large input, and processes that can fork."""
-    return jobs > 1 and size >= MIN_BYTES and "fork" in multiprocessing.get_all_start_methods()
+    if jobs < 2 or size < MIN_BYTES:
+        return False
+    import multiprocessing  # only for a large input: a small one never starts a worker
+
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def convert_fanned(data: bytes, name: str, formats: list[str], options: Options | None,
@@ -132,6 +137,10 @@ def convert_fanned(data: bytes, name: str, formats: list[str], options: Options 
 def _parse_in_workers(prepared: Prepared, opts: Options, formats: list[str], jobs: int,
                       spool: str, progress: Progress | None = None) -> list[Run] | None:
     """Every run of documents converted, in order; None when a worker failed or died."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
     from .batch import ignore_sigint, sigint_held, stop_pool, warm_up
 
     warm_up(formats, opts)  # every pattern, table and validator built once, here: the workers inherit them

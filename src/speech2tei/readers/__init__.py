@@ -20,9 +20,10 @@ from pathlib import PurePath
 from ..decode import decode_bytes, split_lines
 from ..errors import InputError
 from ..model import Removal, SourceInfo
-from .docx import is_docx, read_docx
-from .html import read_html
 
+ZIP_MAGIC = b"PK\x03\x04"
+"""How every .docx starts (a zip archive). Only then is its reader, and lxml with it, imported:
+plain text, most of what is converted, pays for neither."""
 FORMATS = ("text", "html", "docx")
 FORMAT_ALIASES = {"txt": "text", "md": "text", "markdown": "text", "htm": "html",
                   "xhtml": "html"}
@@ -75,6 +76,8 @@ def read_input(data: bytes, name: str, *, fmt: str | None = None, encoding: str 
     kind = choose_format(data, name, fmt)
     source = SourceInfo(name=name, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     if kind == "docx":
+        from .docx import read_docx
+
         doc = read_docx(data, name)
         source.encoding, source.format = "utf-8", "docx"
         if not any(line.strip() for line in doc.lines):
@@ -84,6 +87,8 @@ def read_input(data: bytes, name: str, *, fmt: str | None = None, encoding: str 
     decoded = decode_bytes(data, name=name, encoding=encoding, errors=errors)
     source.encoding = decoded.encoding
     if kind == "html" or (kind is None and looks_like_html(decoded.text)):
+        from .html import read_html
+
         page = read_html(decoded.text, name)
         source.format = "html"
         if not any(line.strip() for line in page.lines):
@@ -104,8 +109,11 @@ def choose_format(data: bytes, name: str, fmt: str | None) -> str | None:
     suffix = PurePath(name).suffix.lower()
     if suffix in SUFFIXES:
         return SUFFIXES[suffix]
-    if is_docx(data):
-        return "docx"
+    if data.startswith(ZIP_MAGIC):
+        from .docx import is_docx
+
+        if is_docx(data):
+            return "docx"
     return None
 
 

@@ -23,6 +23,7 @@ from lxml import etree
 
 from ..errors import InputError
 from ..safexml import check_doctype
+from . import ZIP_MAGIC
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -67,7 +68,7 @@ method it does not know, as a damaged header can claim)."""
 
 def is_docx(data: bytes) -> bool:
     """A zip archive holding word/document.xml."""
-    if not data.startswith(b"PK\x03\x04"):
+    if not data.startswith(ZIP_MAGIC):
         return False
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
