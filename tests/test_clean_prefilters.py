@@ -231,14 +231,15 @@ def test_the_anti_copy_rules_find_in_the_joined_text_the_lines_they_match(lines:
     """The anti-copy pass looks for its rules in the joined text; each must find there
     exactly the lines it matches alone."""
     text = "\n".join(lines)
-    for pattern in (*RULES.between_each.values(), RULES.dot, RULES.placeholder):
+    for pattern in (*map(RULES.between_each, RULES.between_chars), RULES.dot, RULES.placeholder):
         assert lines_matching(text, [pattern]) == [i for i, line in enumerate(lines)
                                                    if pattern.search(line)]
 
 
 def test_between_each_is_between_cjk_one_character_at_a_time() -> None:
-    assert "".join(RULES.between_each) == RULES.between_chars
-    for char, pattern in RULES.between_each.items():
+    assert RULES.between_chars
+    for char in RULES.between_chars:
+        pattern = RULES.between_each(char)
         text = f"中{char}文a{char}中"
         assert [m.span() for m in pattern.finditer(text)] == [
             m.span() for m in RULES.between_cjk.finditer(text)] == [(1, 2)]

@@ -33,7 +33,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from itertools import accumulate, compress, count, islice, pairwise, repeat
 from operator import attrgetter, contains, ne, not_, or_, sub
@@ -103,16 +103,10 @@ class Rules:
     md_rule: re.Pattern[str]
     md_fence: str
     md_front_max: int
-    between_cjk: re.Pattern[str]
-    between_each: dict[str, re.Pattern[str]]
-    """``between_cjk`` for each of its characters alone: led by a literal, which the regex
-    engine skips to where a class would be tried at every place of the text."""
     between_chars: str
-    dot: re.Pattern[str]
     dot_text: str
+    dot_numerals: str
     placeholder: re.Pattern[str]
-    stray_open: re.Pattern[str]
-    stray_close: re.Pattern[str]
     stray_text: str
     catalogue_label: re.Pattern[str]
     catalogue_needs: str
@@ -122,6 +116,40 @@ class Rules:
     catalogue_keep: frozenset[str]
     dup_min_lines: int
     dup_min_chars: int
+
+    # The anti-copy patterns look at CJK on both sides: a class of 28,000 characters, which
+    # Python's regex compiler takes about 4 ms to build, a dozen times over. They are compiled
+    # the first time a text holds their character, not for every input (most hold none).
+
+    @property
+    def between_cjk(self) -> re.Pattern[str]:
+        """One of ``between_chars`` with CJK on both sides."""
+        return between_cjk_pattern(self.between_chars)
+
+    def between_each(self, char: str) -> re.Pattern[str]:
+        """``between_cjk`` for one of its characters alone: led by a literal, which the regex
+        engine skips to where a class would be tried at every place of the text."""
+        return between_cjk_pattern(char)
+
+    @property
+    def dot(self) -> re.Pattern[str]:
+        return dot_pattern(self.dot_text, self.dot_numerals)
+
+    @property
+    def stray_open(self) -> re.Pattern[str]:
+        """The stray character opening a line before CJK."""
+        return _compiled(rf"^\s*{re.escape(self.stray_text)}(?=\s*[{CJK}])")
+
+    @property
+    def stray_close(self) -> re.Pattern[str]:
+        """The stray character closing a line after CJK."""
+        return _compiled(rf"(?<=[{CJK}]){re.escape(self.stray_text)}(?=\s*$)")
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """``re.compile`` with a cache of its own (re's holds 512 patterns and may drop these)."""
+    return re.compile(pattern)
 
 
 @lru_cache(maxsize=1)
@@ -170,14 +198,10 @@ def load_rules() -> Rules:
         md_rule=re.compile(md["rule"]),
         md_fence=md["front_matter_fence"],
         md_front_max=int(md["front_matter_max_lines"]),
-        between_cjk=between_cjk_pattern(between),
-        between_each={char: between_cjk_pattern(char) for char in between},
         between_chars=between,
-        dot=dot_pattern(dot, anti["numerals"]),
         dot_text=dot,
+        dot_numerals=anti["numerals"],
         placeholder=re.compile(anti["placeholder"]),
-        stray_open=re.compile(rf"^\s*{re.escape(stray)}(?=\s*[{CJK}])"),
-        stray_close=re.compile(rf"(?<=[{CJK}]){re.escape(stray)}(?=\s*$)"),
         stray_text=stray,
         catalogue_label=re.compile(cat["label"]),
         catalogue_needs=str(needle(cat["label_needs"])),
@@ -203,6 +227,7 @@ def char_class(chars: str | list[str]) -> str:
     return "[" + re.escape("".join(chars)) + "]"
 
 
+@cache
 def between_cjk_pattern(chars: str) -> re.Pattern[str]:
     """One of ``chars`` with CJK on both sides. The character comes first and the check of
     the one before it after (a lookbehind over both), so the regex engine can skip to the
@@ -211,6 +236,7 @@ def between_cjk_pattern(chars: str) -> re.Pattern[str]:
     return re.compile(f"{one}(?<=[{CJK}]{one})(?=[{CJK}])")
 
 
+@cache
 def dot_pattern(dot: str, numerals: str) -> re.Pattern[str]:
     """``dot`` between CJK characters, not after a CJK numeral (一.总则); literal first, as in
     ``between_cjk_pattern``."""
@@ -573,7 +599,7 @@ def strip_anti_copy(work: list[Work], rules: Rules, ledger: Ledger, joined: Join
     # match in the joined text where they match in a line; the stray rule is anchored to the
     # line, so its character stands in for it, as the placeholder does for a placeholder
     # rule that looks beyond its match
-    inside = [*map(rules.between_each.__getitem__, between), *([rules.dot] if dots else [])]
+    inside = [*map(rules.between_each, between), *([rules.dot] if dots else [])]
     if placeholders and not LOOKS_AROUND.search(rules.placeholder.pattern):
         inside.append(rules.placeholder)
     elif placeholders:
