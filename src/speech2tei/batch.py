@@ -385,7 +385,7 @@ def convert_item(source: str, formats: list[str], options: Options | None, *, st
         outcome.error = f"{source}: internal error ({type(exc).__name__}: {exc}); please report it"
         return outcome
     if isinstance(fanned, FannedOut):
-        outcome.outputs = {fmt: iter(chunks) for fmt, chunks in fanned.outputs.items()}
+        outcome.outputs = dict(fanned.outputs)
         outcome.documents, outcome.sections = fanned.documents, fanned.sections
         warnings = fanned.warnings
     else:

@@ -51,15 +51,19 @@ def _validator() -> Any:
     return jsonschema.Draft202012Validator(schema())
 
 
-@lru_cache(maxsize=1)
-def _fast_validator() -> Any:
+def _rust_validator(part: dict[str, Any]) -> Any:
     """jsonschema-rs (Rust) checks a large tree a few hundred times faster than the Python
-    validator; where it is not installed, the Python validator does the whole job."""
+    validator; None where it is not installed (the Python validator then does the job)."""
     try:
         import jsonschema_rs
     except ImportError:
         return None
-    return jsonschema_rs.validator_for(schema())
+    return jsonschema_rs.validator_for(part)
+
+
+@lru_cache(maxsize=1)
+def _fast_validator() -> Any:
+    return _rust_validator(schema())
 
 
 def schema_errors(data: dict[str, Any]) -> list[str]:
@@ -241,13 +245,12 @@ def _part_schemas() -> tuple[dict[str, Any], dict[str, Any]]:
 
 def _is_valid_for(part: dict[str, Any]) -> Callable[[dict[str, Any]], bool]:
     """A yes/no check against ``part``: jsonschema-rs where installed, else the Python validator."""
-    try:
-        import jsonschema_rs
-    except ImportError:
-        import jsonschema
+    fast = _rust_validator(part)
+    if fast is not None:
+        return fast.is_valid
+    import jsonschema
 
-        return jsonschema.Draft202012Validator(part).is_valid
-    return jsonschema_rs.validator_for(part).is_valid
+    return jsonschema.Draft202012Validator(part).is_valid
 
 
 @lru_cache(maxsize=1)

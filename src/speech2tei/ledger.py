@@ -144,13 +144,6 @@ def visible_pair(input_text: str, conv: Conversion,
     return visible_text(input_text), visible_text("".join(text for _, text in pieces_by_line(conv)))
 
 
-def same_in_order(input_text: str, conv: Conversion) -> bool:
-    """True when the pieces laid out by source line spell the input, whitespace aside: then
-    the invariant holds without counting (equal strings are equal multisets)."""
-    have, out = visible_pair(input_text, conv)
-    return have == out
-
-
 def check_nothing_lost(input_text: str, conv: Conversion, limit: int = 20, *,
                        segments: list[Segment] | None = None) -> list[str]:
     """Problems with the invariant, readable ("lost 3 × '的'"); an empty list when it holds.
@@ -159,7 +152,7 @@ def check_nothing_lost(input_text: str, conv: Conversion, limit: int = 20, *,
     see ``visible_pair``.
     """
     have_text, out_text = visible_pair(input_text, conv, segments)
-    if have_text == out_text:
+    if have_text == out_text:  # laid out by line they spell the input: equal strings, equal multisets
         return []
     have, out = Counter(have_text), Counter(out_text)
     lost = have - out

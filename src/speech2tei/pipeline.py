@@ -115,13 +115,13 @@ def convert_prepared(prepared: Prepared, opts: Options, explain: list[Explained]
     """Parse every document of a prepared input here, then ``finish``."""
     grammar = opts.grammar or default_grammar()
     conv, documents = prepared.conv, prepared.documents
-    total = sum(map(chars_of, documents)) if progress is not None else 0
-    done = 0
+    sizes = list(map(chars_of, documents)) if progress is not None else []
+    total, done = sum(sizes), 0
     for index in range(len(documents)):
         lines, documents[index] = documents[index], []  # a parsed document's lines are let go
         conv.documents.append(parse_document(lines, index + 1, grammar, explain))
         if progress is not None:
-            done += chars_of(lines)
+            done += sizes[index]
             progress(done, total)
     finish(prepared, opts)
     return conv
