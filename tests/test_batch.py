@@ -177,6 +177,35 @@ def test_an_unexpected_exception_costs_one_file_not_the_batch(archive: Path, tmp
     assert files_under(out) == ["2023/c.json", "2023/春季/d.json", "a.json"]
 
 
+@pytest.mark.parametrize("moment", ["created", "removing"])
+def test_ctrl_c_at_any_moment_of_a_write_leaves_no_temporary_file(tmp_path: Path, moment: str,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C just after the temporary file is created (before its name is back), or in the
+    middle of removing it: the batch's clean-up after the interrupt still finds it."""
+    real_open, real_unlink = batch.os.open, batch.os.unlink
+
+    def open_then_interrupted(path, flags, mode=0o777):
+        real_open(path, flags, mode)
+        raise KeyboardInterrupt
+
+    def unlink_interrupted(path):
+        raise KeyboardInterrupt
+
+    if moment == "created":
+        monkeypatch.setattr(batch.os, "open", open_then_interrupted)
+    else:
+        monkeypatch.setattr(batch.os, "link", lambda *args: (_ for _ in ()).throw(KeyboardInterrupt()))
+        monkeypatch.setattr(batch.os, "unlink", unlink_interrupted)
+    target = tmp_path / "out" / "a.json"
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, b"{}", force=False)
+    left = list((tmp_path / "out").glob(".a.json.*.part"))
+    assert len(left) == 1  # what the interrupt left behind
+    monkeypatch.setattr(batch.os, "unlink", real_unlink)
+    batch.remove_temporaries()
+    assert not list((tmp_path / "out").iterdir()) and not batch._TEMPORARIES
+
+
 def test_a_single_large_input_gets_a_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     assert isinstance(batch._reporter(False, 1, batch.PROGRESS_BYTES), batch._RichReporter)

@@ -20,14 +20,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import tempfile
 import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, count
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -238,12 +237,14 @@ def write_atomic(target: Path, data: Output, *, force: bool) -> None:
 
     Without ``force`` the temporary file is hard-linked to the target, which fails if the
     target appeared meanwhile (no check-then-write race); with ``force`` it is renamed over it.
+    The temporary file is listed before it exists and until it is gone, so a Ctrl-C at any
+    moment in between leaves nothing the batch does not remove (``remove_temporaries``).
     """
     if target.exists() and not force:
         raise OutputError("output exists (use --force to overwrite)", path=str(target))
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        tmp, fd = _create_temporary(target)
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror}", path=str(target)) from exc
     try:
@@ -257,7 +258,43 @@ def write_atomic(target: Path, data: Output, *, force: bool) -> None:
     except OSError as exc:
         raise OutputError(f"cannot write: {exc.strerror or exc}", path=str(target)) from exc
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        _remove_temporary(tmp)
+
+
+_TEMPORARIES: set[str] = set()
+"""Temporary files of ``write_atomic`` that may exist: each is added before it is created
+and taken out after it is removed."""
+_TEMPORARY_NUMBERS = count()
+
+
+def _create_temporary(target: Path) -> tuple[str, int]:
+    """A new file ``.NAME.PID-N.part`` beside ``target``, open for writing: its path and fd.
+
+    Named here and listed before it is created (``tempfile.mkstemp`` creates it before the
+    caller can know its name, and a Ctrl-C in between would leave it behind)."""
+    while True:
+        tmp = str(target.parent / f".{target.name}.{os.getpid()}-{next(_TEMPORARY_NUMBERS)}.part")
+        _TEMPORARIES.add(tmp)
+        try:
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # left by an earlier process of the same number: not ours
+            _TEMPORARIES.discard(tmp)
+        except OSError:  # not created (a Ctrl-C here keeps it listed: it may have been)
+            _TEMPORARIES.discard(tmp)
+            raise
+
+
+def _remove_temporary(tmp: str) -> None:
+    with suppress(FileNotFoundError):
+        os.unlink(tmp)
+    _TEMPORARIES.discard(tmp)
+
+
+def remove_temporaries() -> None:
+    """Remove what an interrupted ``write_atomic`` may have left (after Ctrl-C)."""
+    for tmp in list(_TEMPORARIES):
+        with suppress(OSError):
+            _remove_temporary(tmp)
 
 
 def _link_new(tmp: str, target: Path) -> None:
@@ -578,6 +615,7 @@ def run_batch(settings: BatchSettings) -> int:
         else:
             interrupted = False
     if interrupted:
+        remove_temporaries()
         _Reporter(0).say(f"interrupted: {tally.converted} converted; every output written is complete "
                          "(rerun with --skip-existing to resume)", always=True)
         return EXIT_INTERRUPTED
